@@ -1,0 +1,52 @@
+// headscope-cli: the engine without a window, for scripts and batch work.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "commands.h"
+#include "headscope/error.h"
+
+namespace {
+
+void printUsage() {
+    std::fputs(
+        "usage: headscope-cli COMMAND [options]\n"
+        "\n"
+        "commands:\n"
+        "  generate   --model DIR [--image FILE] --prompt TEXT [--system TEXT] [--max-new-tokens N]\n"
+        "             [--device auto|cpu|cuda] [--dtype auto|fp32|bf16|fp16] [--threads N]\n"
+        "             [--sample] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--json]\n"
+        "  tokenize   --model DIR [--text TEXT | < file] [--decode]\n"
+        "  dump       --model DIR (--image FILE | --pixel-values FILE.safetensors) --prompt TEXT\n"
+        "             --out FILE.safetensors [--device ...] [--dtype ...] [--threads N]\n"
+        "  make-random-model --out DIR [--preset tiny|qwen2-0.5b] [--seed S]\n"
+        "\n"
+        "Run a command with --help for details.\n",
+        stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+        printUsage();
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    try {
+        const headscope::cli::Arguments args = headscope::cli::Arguments::parse(argc - 2, argv + 2);
+        if (command == "generate") return headscope::cli::runGenerate(args);
+        if (command == "tokenize") return headscope::cli::runTokenize(args);
+        if (command == "dump") return headscope::cli::runDump(args);
+        if (command == "make-random-model") return headscope::cli::runMakeRandomModel(args);
+        std::fprintf(stderr, "headscope-cli: unknown command '%s'\n\n", command.c_str());
+        printUsage();
+        return 2;
+    } catch (const headscope::cli::UsageError& e) {
+        std::fprintf(stderr, "headscope-cli %s: %s\n", command.c_str(), e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "headscope-cli %s: error: %s\n", command.c_str(), e.what());
+        return 1;
+    }
+}

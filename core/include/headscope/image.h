@@ -1,0 +1,75 @@
+// Images and the Qwen2-VL / Qwen2.5-VL image processor (Qwen2VLImageProcessor), reproduced with OpenCV
+// and a Pillow-compatible resampler.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "headscope/array.h"
+
+namespace headscope {
+
+// 8-bit RGB pixels, row-major, 3 bytes per pixel.
+struct RgbImage {
+    int width = 0;
+    int height = 0;
+    std::vector<uint8_t> pixels;
+};
+
+// Decodes an image file (any format OpenCV reads) to RGB as Pillow would see it: JPEG EXIF orientation
+// applied, grey expanded, 16-bit colour reduced to its high byte and 16-bit grey clipped at 255, alpha
+// composited onto white with Pillow's alpha_composite (the convert_to_rgb of transformers' Idefics/Mllama
+// processors; the 4.50 Qwen2-VL processor itself would drop alpha). Throws FormatError naming the file
+// when it is missing, a directory, not an image, corrupt or truncated, or empty (0x0).
+RgbImage loadImageFile(const std::string& path);
+RgbImage decodeImage(const std::vector<uint8_t>& encoded, const std::string& nameForErrors);
+
+// Pillow's Image.resize(..., BICUBIC) for 8-bit RGB, bit for bit: separable cubic (a = -0.5) with the
+// support widened by the scale when shrinking (antialiasing), fixed-point coefficients, horizontal pass
+// first.
+RgbImage resizeBicubicPillow(const RgbImage& image, int width, int height);
+
+struct ImageProcessorConfig {
+    int64_t minPixels = 56 * 56;
+    int64_t maxPixels = 28 * 28 * 1280;
+    int64_t patchSize = 14;
+    int64_t mergeSize = 2;
+    int64_t temporalPatchSize = 2;
+    float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
+    float std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
+    double rescaleFactor = 1.0 / 255.0;
+    bool doResize = true;
+    bool doRescale = true;
+    bool doNormalize = true;
+};
+
+struct ResizedSize {
+    int64_t height = 0;
+    int64_t width = 0;
+};
+
+// Qwen2-VL smart_resize: both sides multiples of `factor`, area within [minPixels, maxPixels], aspect ratio
+// kept as closely as possible. Throws InvalidInputError for an empty image, an aspect ratio above 200 or,
+// as transformers 4.50 does, a side shorter than `factor`.
+ResizedSize smartResize(int64_t height, int64_t width, int64_t factor, int64_t minPixels, int64_t maxPixels);
+
+struct GridTHW {
+    int64_t t = 0;
+    int64_t h = 0;  // in patches
+    int64_t w = 0;
+};
+
+struct ProcessedImage {
+    FloatArray pixelValues;  // [t*h*w, channels * temporalPatch * patch * patch]
+    GridTHW grid;
+    int64_t resizedWidth = 0;
+    int64_t resizedHeight = 0;
+    int64_t mergeSize = 0;  // of the config that made it, for mergedTokenCount()
+    int64_t mergedTokenCount() const;  // t*h*w / merge^2: the number of image pad tokens in the prompt
+};
+
+// smart_resize -> bicubic -> rescale -> normalise -> duplicate to the temporal patch -> patchify in
+// merge-block order: rows (t, h/merge, w/merge, merge_y, merge_x), columns (channel, frame, y, x).
+ProcessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& config);
+
+}  // namespace headscope

@@ -1,0 +1,35 @@
+// Writes a randomly initialised Qwen2.5-VL model folder in the Hugging Face layout (config.json,
+// model.safetensors, a byte-level tokenizer.json with the Qwen special tokens, preprocessor and generation
+// configs). For smoke runs, benchmarks at a realistic size, and tests that need a model of a given shape.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace headscope {
+
+struct RandomModelSpec {
+    // Text decoder.
+    int64_t hiddenSize = 64;
+    int64_t layers = 4;
+    int64_t heads = 4;
+    int64_t kvHeads = 2;
+    int64_t intermediateSize = 128;
+    int64_t vocabSize = 384;  // at least the tokenizer's 278 ids (256 bytes + 22 special tokens)
+    bool tieWordEmbeddings = false;
+    // Vision tower.
+    int64_t visionDepth = 4;
+    int64_t visionHidden = 32;
+    int64_t visionHeads = 2;
+    int64_t visionIntermediate = 64;
+    int64_t maxPixels = 200704;  // 448 x 448
+};
+
+// "tiny" (the defaults above) or "qwen2-0.5b" (Qwen2-0.5B's language model: 24 layers, hidden 896, 14 heads,
+// 2 KV heads, vocab 151936, tied; with a 4-block vision tower). Throws InvalidInputError for other names.
+RandomModelSpec randomModelPreset(const std::string& name);
+
+// Writes the folder (which must not exist yet) atomically: everything goes to a sibling temporary folder
+// that is renamed into place at the end.
+void writeRandomQwenModel(const std::string& folder, const RandomModelSpec& spec, uint64_t seed);
+
+}  // namespace headscope

@@ -1,0 +1,63 @@
+// Hugging Face byte-level BPE tokenizer (tokenizer.json, or vocab.json + merges.txt) as the Qwen2 family
+// uses it, plus the chat format of Qwen2-VL / Qwen2.5-VL for one user turn with one image.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace headscope {
+
+class Tokenizer {
+public:
+    // Loads `folder/tokenizer.json`; falls back to `vocab.json` + `merges.txt` (+ `tokenizer_config.json`'s
+    // added_tokens_decoder for the special tokens). Throws Error naming the folder when neither is present,
+    // FormatError for malformed files.
+    static std::unique_ptr<Tokenizer> fromFolder(const std::string& folder);
+    static std::unique_ptr<Tokenizer> fromTokenizerJson(const std::string& path);
+    static std::unique_ptr<Tokenizer> fromVocabAndMerges(const std::string& vocabJson, const std::string& mergesTxt,
+                                                         const std::string& tokenizerConfigJson = {});
+    virtual ~Tokenizer() = default;
+
+    // Encodes text. Added tokens (e.g. "<|im_start|>") are matched in the raw text first and map to their
+    // ids; the rest is NFC-normalised, pre-tokenised and BPE-merged. No special tokens are added.
+    virtual std::vector<int64_t> encode(const std::string& text) const = 0;
+    // Decodes ids to UTF-8 text (bytes that do not form valid UTF-8 become U+FFFD, as HF does).
+    virtual std::string decode(const std::vector<int64_t>& ids, bool skipSpecialTokens = false) const = 0;
+
+    virtual std::optional<int64_t> tokenToId(const std::string& token) const = 0;
+    virtual std::optional<std::string> idToToken(int64_t id) const = 0;
+    virtual bool isSpecial(int64_t id) const = 0;
+    virtual int64_t vocabSize() const = 0;  // largest id + 1, added tokens included
+};
+
+// Decodes a stream of ids one at a time without ever emitting a partial UTF-8 sequence: bytes of an
+// unfinished character are held back until the character completes.
+class StreamingDecoder {
+public:
+    explicit StreamingDecoder(const Tokenizer& tokenizer, bool skipSpecialTokens = false);
+    std::string push(int64_t id);  // the text that became complete with this id (may be empty)
+    std::string flush();           // whatever is held back, invalid bytes as U+FFFD
+
+private:
+    const Tokenizer& tokenizer_;
+    bool skipSpecial_;
+    std::vector<int64_t> pending_;
+};
+
+// The Qwen2-VL / Qwen2.5-VL chat format for one user turn with one image (as the official chat template
+// renders it with add_generation_prompt): optional system prompt (the template's default is
+// "You are a helpful assistant."), then <|vision_start|><|image_pad|><|vision_end|> and the prompt.
+struct ChatPrompt {
+    std::string userText;
+    std::optional<std::string> systemPrompt;  // nullopt: the template's default system prompt
+    bool withImage = true;
+};
+std::string renderQwenChat(const ChatPrompt& prompt);
+
+// Tokenises a rendered chat and expands the single image pad token to `imageTokenCount` copies.
+std::vector<int64_t> encodeChatWithImage(const Tokenizer& tokenizer, const ChatPrompt& prompt,
+                                         int64_t imageTokenCount);
+
+}  // namespace headscope

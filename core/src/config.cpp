@@ -1,0 +1,227 @@
+#include "headscope/config.h"
+
+#include <fstream>
+#include <iterator>
+#include <numeric>
+
+#include "headscope/error.h"
+#include "json_fields.h"
+
+namespace headscope {
+
+using namespace json_fields;
+
+const char* familyName(ModelFamily family) {
+    switch (family) {
+        case ModelFamily::Qwen2VL: return "Qwen2-VL";
+        case ModelFamily::Qwen25VL: return "Qwen2.5-VL";
+    }
+    return "unknown";
+}
+
+namespace {
+
+// Text fields sit at the top level in transformers <= 4.51 and under "text_config" later; a field found in
+// text_config wins, otherwise the top level is read.
+struct TextFieldSource {
+    const json& root;
+    const json* nested;
+    const std::string& file;
+
+    const json& objectFor(const std::string& key) const {
+        if (nested && nested->contains(key) && !(*nested)[key].is_null()) return *nested;
+        return root;
+    }
+    std::string pathFor(const std::string& key) const { return &objectFor(key) == nested ? "text_config" : ""; }
+    int64_t requireInt(const std::string& key) const {
+        return json_fields::requireInt(objectFor(key), key, file, pathFor(key));
+    }
+    int64_t intOr(const std::string& key, int64_t fallback) const {
+        return json_fields::intOr(objectFor(key), key, fallback, file, pathFor(key));
+    }
+    double numberOr(const std::string& key, double fallback) const {
+        return json_fields::numberOr(objectFor(key), key, fallback, file, pathFor(key));
+    }
+};
+
+TextConfig parseText(const json& root, const std::string& file) {
+    const json* nested = root.contains("text_config") && root["text_config"].is_object() ? &root["text_config"]
+                                                                                        : nullptr;
+    TextFieldSource src{root, nested, file};
+    TextConfig t;
+    t.vocabSize = src.requireInt("vocab_size");
+    t.hiddenSize = src.requireInt("hidden_size");
+    t.intermediateSize = src.requireInt("intermediate_size");
+    t.numLayers = src.requireInt("num_hidden_layers");
+    t.numHeads = src.requireInt("num_attention_heads");
+    t.numKeyValueHeads = src.intOr("num_key_value_heads", t.numHeads);
+    t.rmsNormEps = src.numberOr("rms_norm_eps", 1e-6);
+    t.ropeTheta = src.numberOr("rope_theta", 1e6);
+    t.maxPositionEmbeddings = src.intOr("max_position_embeddings", 32768);
+    t.hiddenAct = stringOr(src.objectFor("hidden_act"), "hidden_act", "silu", file, src.pathFor("hidden_act"));
+
+    for (auto [name, value] : {std::pair{"vocab_size", t.vocabSize}, {"hidden_size", t.hiddenSize},
+                               {"intermediate_size", t.intermediateSize}, {"num_hidden_layers", t.numLayers},
+                               {"num_attention_heads", t.numHeads}, {"num_key_value_heads", t.numKeyValueHeads}})
+        if (value <= 0) fail(file, name, "must be positive, found " + std::to_string(value));
+    if (t.hiddenSize % t.numHeads != 0)
+        fail(file, "hidden_size", "must be divisible by num_attention_heads (" + std::to_string(t.numHeads) + ")");
+    if (t.numHeads % t.numKeyValueHeads != 0)
+        fail(file, "num_key_value_heads", "must divide num_attention_heads (" + std::to_string(t.numHeads) + ")");
+    t.headDim = t.hiddenSize / t.numHeads;
+    if (t.hiddenAct != "silu") fail(file, "hidden_act", "only \"silu\" is supported, found \"" + t.hiddenAct + "\"");
+
+    const json& ropeHolder = src.objectFor("rope_scaling");
+    const json* rope = ropeHolder.contains("rope_scaling") ? &ropeHolder["rope_scaling"] : nullptr;
+    const std::string ropePath = src.pathFor("rope_scaling").empty() ? "rope_scaling" : "text_config.rope_scaling";
+    if (!rope || !rope->is_object()) fail(file, ropePath, "missing (multimodal RoPE needs mrope_section)");
+    t.mropeSection = intListOr(*rope, "mrope_section", {}, file, ropePath);
+    if (t.mropeSection.size() != 3) fail(file, ropePath + ".mrope_section", "expected three integers (t, h, w)");
+    const int64_t sectionSum = std::accumulate(t.mropeSection.begin(), t.mropeSection.end(), int64_t{0});
+    if (sectionSum * 2 != t.headDim)
+        fail(file, ropePath + ".mrope_section",
+             "sums to " + std::to_string(sectionSum) + " but head_dim / 2 is " + std::to_string(t.headDim / 2));
+    t.tieWordEmbeddings = boolOr(root, "tie_word_embeddings", false, file, "");
+    if (nested) t.tieWordEmbeddings = boolOr(*nested, "tie_word_embeddings", t.tieWordEmbeddings, file, "text_config");
+    return t;
+}
+
+VisionConfig parseVision(const json& root, ModelFamily family, const std::string& file) {
+    const std::string path = "vision_config";
+    if (!root.contains(path) || !root[path].is_object()) fail(file, path, "missing");
+    const json& v = root[path];
+    VisionConfig c;
+    c.depth = requireInt(v, "depth", file, path);
+    c.numHeads = requireInt(v, "num_heads", file, path);
+    c.inChannels = intOr(v, "in_channels", intOr(v, "in_chans", 3, file, path), file, path);
+    c.patchSize = intOr(v, "patch_size", 14, file, path);
+    c.spatialMergeSize = intOr(v, "spatial_merge_size", 2, file, path);
+    c.temporalPatchSize = intOr(v, "temporal_patch_size", 2, file, path);
+    if (family == ModelFamily::Qwen2VL) {
+        // Qwen2-VL: blocks of width embed_dim with LayerNorm and a QuickGELU MLP; hidden_size is the merger's
+        // output (the text width).
+        c.embedDim = requireInt(v, "embed_dim", file, path);
+        c.mlpHidden = static_cast<int64_t>(c.embedDim * numberOr(v, "mlp_ratio", 4.0, file, path));
+        c.outHidden = requireInt(v, "hidden_size", file, path);
+        c.norm = VisionNormKind::LayerNorm;
+        c.mlp = VisionMlpKind::QuickGeluFc;
+        c.hiddenAct = stringOr(v, "hidden_act", "quick_gelu", file, path);
+        if (c.hiddenAct != "quick_gelu") fail(file, path + ".hidden_act", "only \"quick_gelu\" is supported for qwen2_vl");
+    } else {
+        c.embedDim = requireInt(v, "hidden_size", file, path);
+        c.mlpHidden = requireInt(v, "intermediate_size", file, path);
+        c.outHidden = requireInt(v, "out_hidden_size", file, path);
+        c.windowSize = intOr(v, "window_size", 112, file, path);
+        c.fullAttentionBlocks = intListOr(v, "fullatt_block_indexes", {7, 15, 23, 31}, file, path);
+        c.tokensPerSecond = intOr(v, "tokens_per_second", 4, file, path);
+        c.norm = VisionNormKind::RmsNorm;
+        c.mlp = VisionMlpKind::GatedSilu;
+        c.hiddenAct = stringOr(v, "hidden_act", "silu", file, path);
+        if (c.hiddenAct != "silu") fail(file, path + ".hidden_act", "only \"silu\" is supported for qwen2_5_vl");
+        if (c.windowSize % (c.patchSize * c.spatialMergeSize) != 0)
+            fail(file, path + ".window_size", "must be a multiple of patch_size * spatial_merge_size");
+    }
+    for (auto [name, value] : {std::pair{"depth", c.depth}, {"num_heads", c.numHeads}, {"embed width", c.embedDim},
+                               {"mlp width", c.mlpHidden}, {"output width", c.outHidden}, {"patch_size", c.patchSize},
+                               {"spatial_merge_size", c.spatialMergeSize},
+                               {"temporal_patch_size", c.temporalPatchSize}, {"in_channels", c.inChannels}})
+        if (value <= 0) fail(file, path + "." + name, "must be positive, found " + std::to_string(value));
+    if (c.embedDim % c.numHeads != 0) fail(file, path + ".num_heads", "must divide the vision width");
+    if ((c.embedDim / c.numHeads) % 4 != 0) fail(file, path + ".num_heads", "vision head_dim must be a multiple of 4");
+    for (int64_t index : c.fullAttentionBlocks)
+        if (index < 0 || index >= c.depth)
+            fail(file, path + ".fullatt_block_indexes", "index " + std::to_string(index) + " is outside the blocks");
+    return c;
+}
+
+}  // namespace
+
+ModelConfig parseModelConfig(const std::string& jsonText, const std::string& file) {
+    const json root = json_fields::parseText(jsonText, file);
+    if (!root.is_object()) throw FormatError(file + ": expected a JSON object");
+    ModelConfig m;
+    m.modelType = requireString(root, "model_type", file, "");
+    if (m.modelType == "qwen2_vl") m.family = ModelFamily::Qwen2VL;
+    else if (m.modelType == "qwen2_5_vl") m.family = ModelFamily::Qwen25VL;
+    else
+        throw InvalidInputError(file + ": model_type \"" + m.modelType +
+                                "\" is not supported (supported: qwen2_vl, qwen2_5_vl)");
+    m.text = parseText(root, file);
+    m.vision = parseVision(root, m.family, file);
+    if (m.vision.outHidden != m.text.hiddenSize)
+        fail(file, "vision_config", "merger output width " + std::to_string(m.vision.outHidden) +
+                                        " differs from the text hidden_size " + std::to_string(m.text.hiddenSize));
+    // Token ids: transformers' defaults when a field is absent (older Qwen2-VL configs omit some).
+    m.imageTokenId = intOr(root, "image_token_id", 151655, file, "");
+    m.videoTokenId = intOr(root, "video_token_id", 151656, file, "");
+    m.visionStartTokenId = intOr(root, "vision_start_token_id", 151652, file, "");
+    m.visionEndTokenId = intOr(root, "vision_end_token_id", 151653, file, "");
+    if (root.contains("bos_token_id") && !root["bos_token_id"].is_null())
+        m.bosTokenId = requireInt(root, "bos_token_id", file, "");
+    m.eosTokenIds = intOrIntList(root, "eos_token_id", file, "");
+    m.sourceDtype = stringOr(root, "torch_dtype", "", file, "");
+    for (auto [name, id] : {std::pair{"image_token_id", m.imageTokenId}, {"vision_start_token_id", m.visionStartTokenId}})
+        if (id < 0 || id >= m.text.vocabSize) fail(file, name, "outside the vocabulary");
+    return m;
+}
+
+ModelConfig loadModelConfig(const std::string& path) {
+    std::ifstream probe(path);
+    if (!probe) throw Error(path + ": cannot open file (is this a Hugging Face model folder?)");
+    return parseModelConfig(std::string(std::istreambuf_iterator<char>(probe), {}), path);
+}
+
+ImageProcessorConfig loadImageProcessorConfig(const std::string& path) {
+    const json root = readFile(path);
+    if (!root.is_object()) throw FormatError(path + ": expected a JSON object");
+    ImageProcessorConfig c;
+    // Newer files carry the bounds in "size" (shortest_edge = min_pixels, longest_edge = max_pixels).
+    const json* size = root.contains("size") && root["size"].is_object() ? &root["size"] : nullptr;
+    c.minPixels = intOr(root, "min_pixels", size ? intOr(*size, "shortest_edge", c.minPixels, path, "size") : c.minPixels,
+                        path, "");
+    c.maxPixels = intOr(root, "max_pixels", size ? intOr(*size, "longest_edge", c.maxPixels, path, "size") : c.maxPixels,
+                        path, "");
+    c.patchSize = intOr(root, "patch_size", c.patchSize, path, "");
+    c.mergeSize = intOr(root, "merge_size", c.mergeSize, path, "");
+    c.temporalPatchSize = intOr(root, "temporal_patch_size", c.temporalPatchSize, path, "");
+    c.rescaleFactor = numberOr(root, "rescale_factor", c.rescaleFactor, path, "");
+    c.doResize = boolOr(root, "do_resize", true, path, "");
+    c.doRescale = boolOr(root, "do_rescale", true, path, "");
+    c.doNormalize = boolOr(root, "do_normalize", true, path, "");
+    for (const char* key : {"image_mean", "image_std"}) {
+        if (!root.contains(key)) continue;
+        const json& list = root[key];
+        if (!list.is_array() || list.size() != 3) fail(path, key, "expected three numbers (R, G, B)");
+        float* target = std::string(key) == "image_mean" ? c.mean : c.std;
+        for (size_t i = 0; i < 3; ++i) {
+            if (!list[i].is_number()) fail(path, key, "expected three numbers (R, G, B)");
+            target[i] = list[i].get<float>();
+        }
+    }
+    for (float s : c.std)
+        if (!(s > 0)) fail(path, "image_std", "values must be positive");
+    if (c.minPixels <= 0 || c.maxPixels < c.minPixels) fail(path, "max_pixels", "must be >= min_pixels > 0");
+    if (c.patchSize <= 0 || c.mergeSize <= 0 || c.temporalPatchSize <= 0)
+        fail(path, "patch_size", "patch_size, merge_size and temporal_patch_size must be positive");
+    return c;
+}
+
+GenerationDefaults loadGenerationDefaults(const std::string& path, const std::vector<int64_t>& fallbackEos) {
+    GenerationDefaults g;
+    g.eosTokenIds = fallbackEos;
+    std::ifstream probe(path);
+    if (!probe) return g;
+    const json root = readFile(path);
+    if (!root.is_object()) throw FormatError(path + ": expected a JSON object");
+    std::vector<int64_t> eos = intOrIntList(root, "eos_token_id", path, "");
+    if (!eos.empty()) g.eosTokenIds = eos;
+    if (root.contains("pad_token_id") && !root["pad_token_id"].is_null())
+        g.padTokenId = requireInt(root, "pad_token_id", path, "");
+    g.doSample = boolOr(root, "do_sample", false, path, "");
+    g.temperature = numberOr(root, "temperature", 1.0, path, "");
+    g.topK = intOr(root, "top_k", 50, path, "");
+    g.topP = numberOr(root, "top_p", 1.0, path, "");
+    return g;
+}
+
+}  // namespace headscope

@@ -1,0 +1,63 @@
+#include "device.h"
+
+#include <thread>
+
+#include "headscope/error.h"
+
+namespace headscope {
+
+bool parseDeviceChoice(const std::string& text, DeviceChoice* out) {
+    if (text == "auto") *out = DeviceChoice::Auto;
+    else if (text == "cpu") *out = DeviceChoice::Cpu;
+    else if (text == "cuda" || text == "gpu") *out = DeviceChoice::Cuda;
+    else return false;
+    return true;
+}
+
+bool parseDTypeChoice(const std::string& text, DTypeChoice* out) {
+    if (text == "auto") *out = DTypeChoice::Auto;
+    else if (text == "fp32" || text == "float32") *out = DTypeChoice::Float32;
+    else if (text == "bf16" || text == "bfloat16") *out = DTypeChoice::BFloat16;
+    else if (text == "fp16" || text == "float16") *out = DTypeChoice::Float16;
+    else return false;
+    return true;
+}
+
+namespace detail {
+
+Placement choosePlacement(const LoadOptions& options) {
+    Placement p;
+    const bool cudaPresent = torch::cuda::is_available();
+    if (options.device == DeviceChoice::Cuda && !cudaPresent)
+        throw InvalidInputError("CUDA was requested but no CUDA device is available to this LibTorch build");
+    const bool useCuda = options.device == DeviceChoice::Cuda || (options.device == DeviceChoice::Auto && cudaPresent);
+    p.device = useCuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    switch (options.dtype) {
+        case DTypeChoice::Auto: p.dtype = useCuda ? torch::kBFloat16 : torch::kFloat32; break;
+        case DTypeChoice::Float32: p.dtype = torch::kFloat32; break;
+        case DTypeChoice::BFloat16: p.dtype = torch::kBFloat16; break;
+        case DTypeChoice::Float16: p.dtype = torch::kFloat16; break;
+    }
+    return p;
+}
+
+int configureThreads(int requested) {
+    int threads = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
+    if (threads <= 0) threads = 1;
+    torch::set_num_threads(threads);
+    return torch::get_num_threads();
+}
+
+std::string deviceLabel(const torch::Device& device) { return device.str(); }
+
+std::string dtypeLabel(torch::ScalarType dtype) {
+    switch (dtype) {
+        case torch::kFloat32: return "float32";
+        case torch::kBFloat16: return "bfloat16";
+        case torch::kFloat16: return "float16";
+        default: return c10::toString(dtype);
+    }
+}
+
+}  // namespace detail
+}  // namespace headscope

@@ -1,0 +1,28 @@
+// Qwen2-VL / Qwen2.5-VL for conditional generation: vision tower ("visual"), text decoder ("model") and
+// the language-model head ("lm_head", or the embedding matrix when tie_word_embeddings is set).
+#pragma once
+#include <vector>
+
+#include "headscope/config.h"
+#include "models/qwen_text.h"
+#include "models/qwen_vision.h"
+
+namespace headscope::models {
+
+struct QwenVLModelImpl : torch::nn::Module {
+    explicit QwenVLModelImpl(const ModelConfig& config);
+
+    // Token embeddings with the rows of image pad tokens replaced by the vision tower's output, in order.
+    torch::Tensor embedInputs(const torch::Tensor& inputIds /*[B, T]*/, const torch::Tensor& pixelValues,
+                              const std::vector<GridTHW>& grids);
+    torch::Tensor logits(const torch::Tensor& hidden) const;  // [.., hidden] -> [.., vocab] (float32)
+    const torch::Tensor& lmHeadWeight() const;
+
+    ModelConfig config;
+    VisionTransformer visual{nullptr};
+    Qwen2TextModel model{nullptr};
+    Linear lmHead{nullptr};  // absent when tied
+};
+TORCH_MODULE(QwenVLModel);
+
+}  // namespace headscope::models

@@ -1,0 +1,173 @@
+#include <algorithm>
+#include <filesystem>
+
+#include "headscope/error.h"
+#include "models/weight_loader.h"
+#include "session_impl.h"
+
+namespace headscope {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The module tree follows the transformers 4.50 names; later releases moved the decoder to
+// "model.language_model." and the vision tower to "model.visual.".
+std::vector<std::string> qwenCheckpointNames(const std::string& parameter) {
+    auto startsWith = [&](const char* prefix) { return parameter.rfind(prefix, 0) == 0; };
+    if (startsWith("model.")) return {parameter, "model.language_model." + parameter.substr(6)};
+    if (startsWith("visual.")) return {parameter, "model." + parameter};
+    return {parameter};
+}
+
+torch::Tensor int64Tensor(const std::vector<int64_t>& values, std::vector<int64_t> shape, const torch::Device& device) {
+    return torch::tensor(values, torch::kInt64).view(shape).to(device);
+}
+
+bool blank(const std::string& text) {
+    return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+}  // namespace
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOptions& options,
+                                       const ProgressCallback& progress) {
+    const fs::path dir(folder);
+    if (!fs::is_directory(dir)) throw Error(folder + ": not a folder");
+    auto report = [&](double fraction, const std::string& stage) {
+        if (progress) progress(fraction, stage);
+    };
+    auto impl = std::make_unique<Impl>();
+    report(0.0, "config");
+    const ModelConfig config = loadModelConfig((dir / "config.json").string());
+    impl->imageConfig = loadImageProcessorConfig((dir / "preprocessor_config.json").string());
+    if (impl->imageConfig.patchSize != config.vision.patchSize ||
+        impl->imageConfig.mergeSize != config.vision.spatialMergeSize ||
+        impl->imageConfig.temporalPatchSize != config.vision.temporalPatchSize)
+        throw InvalidInputError((dir / "preprocessor_config.json").string() +
+                                ": patch_size / merge_size / temporal_patch_size disagree with config.json's vision_config");
+    impl->generationDefaults = loadGenerationDefaults((dir / "generation_config.json").string(), config.eosTokenIds);
+    report(0.02, "tokenizer");
+    impl->tokenizer = Tokenizer::fromFolder(folder);
+
+    impl->placement = detail::choosePlacement(options);
+    ModelInfo& info = impl->info;
+    info.folder = fs::absolute(dir).lexically_normal().string();
+    info.name = fs::absolute(dir).lexically_normal().filename().string();
+    if (info.name.empty()) info.name = fs::absolute(dir).lexically_normal().parent_path().filename().string();
+    info.config = config;
+    info.threads = detail::configureThreads(options.threads);
+    info.device = detail::deviceLabel(impl->placement.device);
+    info.dtype = detail::dtypeLabel(impl->placement.dtype);
+
+    report(0.05, "weights");
+    WeightStore store(folder);
+    torch::NoGradGuard noGrad;
+    impl->model = models::QwenVLModel(config);
+    auto loaded = models::loadParameters(*impl->model, store, qwenCheckpointNames, impl->placement.device,
+                                         impl->placement.dtype,
+                                         [&](double f, const std::string& stage) { report(0.05 + 0.95 * f, stage); });
+    impl->model->eval();
+    info.parameterCount = loaded.parameterCount;
+    info.parameterBytes = loaded.parameterBytes;
+    info.unusedTensors = loaded.unusedTensors;
+    report(1.0, "ready");
+    return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+const ModelInfo& Session::info() const { return impl_->info; }
+const ModelConfig& Session::config() const { return impl_->info.config; }
+const Tokenizer& Session::tokenizer() const { return *impl_->tokenizer; }
+const ImageProcessorConfig& Session::imageProcessorConfig() const { return impl_->imageConfig; }
+const GenerationDefaults& Session::generationDefaults() const { return impl_->generationDefaults; }
+
+PreparedInput Session::prepare(const ChatPrompt& prompt, const RgbImage* image) const {
+    if (!image) {
+        ChatPrompt textOnly = prompt;
+        textOnly.withImage = false;
+        PreparedInput input;
+        if (blank(prompt.userText)) throw InvalidInputError("the prompt is empty");
+        input.inputIds = impl_->tokenizer->encode(renderQwenChat(textOnly));
+        input.positionIds = computeMropePositions(input.inputIds, {}, config().imageTokenId,
+                                                  config().vision.spatialMergeSize, &input.ropeDelta);
+        if (static_cast<int64_t>(input.inputIds.size()) >= config().text.maxPositionEmbeddings)
+            throw InvalidInputError("the prompt has " + std::to_string(input.inputIds.size()) +
+                                    " tokens; the model's context holds " +
+                                    std::to_string(config().text.maxPositionEmbeddings));
+        return input;
+    }
+    return prepareWithPixels(prompt, preprocessImage(*image, impl_->imageConfig));
+}
+
+PreparedInput Session::prepareWithPixels(const ChatPrompt& prompt, ProcessedImage pixels) const {
+    if (blank(prompt.userText)) throw InvalidInputError("the prompt is empty");
+    const VisionConfig& vision = config().vision;
+    const int64_t patchWidth = vision.inChannels * vision.temporalPatchSize * vision.patchSize * vision.patchSize;
+    const GridTHW& g = pixels.grid;
+    if (g.t <= 0 || g.h <= 0 || g.w <= 0 || g.h % vision.spatialMergeSize || g.w % vision.spatialMergeSize)
+        throw InvalidInputError("image grid (" + std::to_string(g.t) + ", " + std::to_string(g.h) + ", " +
+                                std::to_string(g.w) + ") is not a positive multiple of the merge size");
+    if (pixels.pixelValues.shape != std::vector<int64_t>{g.t * g.h * g.w, patchWidth})
+        throw InvalidInputError("pixel values must be [" + std::to_string(g.t * g.h * g.w) + ", " +
+                                std::to_string(patchWidth) + "] for grid (" + std::to_string(g.t) + ", " +
+                                std::to_string(g.h) + ", " + std::to_string(g.w) + ")");
+    PreparedInput input;
+    ChatPrompt withImage = prompt;
+    withImage.withImage = true;
+    const int64_t imageTokens = g.t * g.h * g.w / (vision.spatialMergeSize * vision.spatialMergeSize);
+    input.inputIds = encodeChatWithImage(*impl_->tokenizer, withImage, imageTokens);
+    if (static_cast<int64_t>(input.inputIds.size()) >= config().text.maxPositionEmbeddings)
+        throw InvalidInputError("the prompt has " + std::to_string(input.inputIds.size()) +
+                                " tokens (image included); the model's context holds " +
+                                std::to_string(config().text.maxPositionEmbeddings));
+    input.positionIds = computeMropePositions(input.inputIds, {g}, config().imageTokenId, vision.spatialMergeSize,
+                                              &input.ropeDelta);
+    pixels.mergeSize = vision.spatialMergeSize;
+    input.image = std::move(pixels);
+    return input;
+}
+
+torch::Tensor Session::Impl::inputIds(const PreparedInput& input) const {
+    return int64Tensor(input.inputIds, {1, static_cast<int64_t>(input.inputIds.size())}, placement.device);
+}
+
+torch::Tensor Session::Impl::positions(const PreparedInput& input) const {
+    return int64Tensor(input.positionIds.data, {3, 1, input.positionIds.dim(1)}, placement.device);
+}
+
+torch::Tensor Session::Impl::pixelValues(const PreparedInput& input) const {
+    if (!input.image) return {};
+    const FloatArray& pv = input.image->pixelValues;
+    return torch::from_blob(const_cast<float*>(pv.data.data()), pv.shape, torch::kFloat32)
+        .to(torch::TensorOptions().device(placement.device).dtype(placement.dtype), false, true);
+}
+
+std::vector<GridTHW> Session::Impl::grids(const PreparedInput& input) const {
+    return input.image ? std::vector<GridTHW>{input.image->grid} : std::vector<GridTHW>{};
+}
+
+torch::Tensor Session::Impl::prefillHidden(const PreparedInput& input, models::KVCache* cache,
+                                           const models::DecoderRunOptions& run) const {
+    auto embeds = model->embedInputs(inputIds(input), pixelValues(input), grids(input));
+    if (run.cancel && run.cancel->load()) throw models::RunCancelled();
+    return model->model->forward(embeds, positions(input), cache, run);
+}
+
+PrefillOutput Session::prefill(const PreparedInput& input, int64_t leadingVocabColumns) const {
+    torch::NoGradGuard noGrad;
+    auto hidden = impl_->prefillHidden(input, nullptr, {})[0];  // [N, hidden]
+    PrefillOutput out;
+    auto last = impl_->model->logits(hidden[-1]).to(torch::kCPU).contiguous();
+    out.lastLogits = FloatArray({last.size(0)}, std::vector<float>(last.data_ptr<float>(), last.data_ptr<float>() + last.numel()));
+    const int64_t k = std::clamp<int64_t>(leadingVocabColumns, 0, config().text.vocabSize);
+    auto leading = torch::nn::functional::linear(hidden, impl_->model->lmHeadWeight().narrow(0, 0, k))
+                       .to(torch::kFloat32).to(torch::kCPU).contiguous();
+    out.leadingLogits = FloatArray({leading.size(0), k},
+                                   std::vector<float>(leading.data_ptr<float>(), leading.data_ptr<float>() + leading.numel()));
+    return out;
+}
+
+}  // namespace headscope

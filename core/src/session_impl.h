@@ -1,0 +1,30 @@
+// The LibTorch side of a Session: the model on its device, and the tensors of a prepared input.
+// Core's analyses include this; nothing outside core does.
+#pragma once
+#include <memory>
+
+#include "device.h"
+#include "headscope/session.h"
+#include "models/qwen_vl_model.h"
+
+namespace headscope {
+
+struct Session::Impl {
+    ModelInfo info;
+    ImageProcessorConfig imageConfig;
+    GenerationDefaults generationDefaults;
+    std::unique_ptr<Tokenizer> tokenizer;
+    detail::Placement placement;
+    mutable models::QwenVLModel model{nullptr};  // forward passes leave the weights untouched
+
+    torch::Tensor inputIds(const PreparedInput& input) const;      // [1, N] int64 on the device
+    torch::Tensor positions(const PreparedInput& input) const;     // [3, 1, N] int64 on the device
+    torch::Tensor pixelValues(const PreparedInput& input) const;   // [patches, dim] or undefined
+    std::vector<GridTHW> grids(const PreparedInput& input) const;
+
+    // Embeds the prompt (vision tower included) and runs the decoder over it: final hidden states [1, N, hidden].
+    torch::Tensor prefillHidden(const PreparedInput& input, models::KVCache* cache,
+                                const models::DecoderRunOptions& run) const;
+};
+
+}  // namespace headscope

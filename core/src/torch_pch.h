@@ -1,0 +1,3 @@
+// Precompiled header for core's sources: LibTorch is by far the heaviest include.
+#pragma once
+#include <torch/torch.h>

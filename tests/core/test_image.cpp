@@ -1,0 +1,451 @@
+// Image decoding, the Pillow-compatible bicubic resize and the Qwen2-VL image processor, checked against
+// hand-computed values and the transformers 4.50 reference output of the shared fixture.
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <sys/resource.h>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+
+#include "fixtures.h"
+#include "headscope/error.h"
+#include "headscope/image.h"
+#include "headscope/safetensors.h"
+
+using namespace headscope;
+
+namespace {
+
+RgbImage makeImage(int width, int height, const std::function<uint8_t(int c, int y, int x)>& value) {
+    RgbImage image;
+    image.width = width;
+    image.height = height;
+    image.pixels.resize(size_t(width) * height * 3);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x)
+            for (int c = 0; c < 3; ++c) image.pixels[(size_t(y) * width + x) * 3 + c] = value(c, y, x);
+    return image;
+}
+
+uint8_t pixel(const RgbImage& image, int c, int y, int x) {
+    return image.pixels[(size_t(y) * image.width + x) * 3 + c];
+}
+
+void writeBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+    std::ofstream file(path, std::ios::binary);
+    file.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+// The processor settings of a preprocessor_config.json.
+ImageProcessorConfig readProcessorConfig(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot open " + path.toStdString());
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    ImageProcessorConfig config;
+    config.minPixels = json.value("min_pixels").toInteger();
+    config.maxPixels = json.value("max_pixels").toInteger();
+    config.patchSize = json.value("patch_size").toInteger();
+    config.mergeSize = json.value("merge_size").toInteger();
+    config.temporalPatchSize = json.value("temporal_patch_size").toInteger();
+    config.rescaleFactor = json.value("rescale_factor").toDouble();
+    config.doResize = json.value("do_resize").toBool();
+    config.doRescale = json.value("do_rescale").toBool();
+    config.doNormalize = json.value("do_normalize").toBool();
+    for (int c = 0; c < 3; ++c) {
+        config.mean[c] = float(json.value("image_mean").toArray().at(c).toDouble());
+        config.std[c] = float(json.value("image_std").toArray().at(c).toDouble());
+    }
+    return config;
+}
+
+// An APP1 segment holding a big-endian TIFF block with one IFD entry: Orientation (0x0112), SHORT.
+std::vector<uint8_t> exifOrientationSegment(uint16_t orientation) {
+    const std::vector<uint8_t> payload = {
+        'E', 'x', 'i', 'f', 0, 0,                          // APP1 identifier
+        'M', 'M', 0, 42, 0, 0, 0, 8,                       // TIFF header, IFD0 at offset 8
+        0, 1,                                              // one entry
+        0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, uint8_t(orientation), 0, 0,  // tag, type, count, value
+        0, 0, 0, 0};                                       // no next IFD
+    const size_t length = payload.size() + 2;
+    std::vector<uint8_t> segment = {0xFF, 0xE1, uint8_t(length >> 8), uint8_t(length & 0xFF)};
+    segment.insert(segment.end(), payload.begin(), payload.end());
+    return segment;
+}
+
+long peakRssMegabytes() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024;  // Linux reports kilobytes
+}
+
+}  // namespace
+
+class TestImage : public QObject {
+    Q_OBJECT
+
+private slots:
+    void smartResizeKeepsFixtureSize();
+    void smartResizeShrinksToMaxPixels();
+    void smartResizeGrowsToMinPixels();
+    void smartResizeRoundsHalfToEven();
+    void smartResizeReproducesFloatRounding();
+    void smartResizeRejectsExtremeAspectAndTinyImages();
+
+    void resizeKeepsConstantImage();
+    void resizeIdentityReturnsSamePixels();
+    void resizeShrinksStepEdge();
+    void resizeEnlargesStepEdge();
+
+    void patchOrderMatchesProcessorLayout();
+    void normalisedValueOfWhite();
+    void preprocessRejectsEmptyImage();
+
+    void decodeGreyPng();
+    void decodeRgbaPngOnWhite();
+    void decodeSixteenBitPng();
+    void decodeAppliesExifOrientation();
+    void decodeErrorsNameTheFile();
+
+    void fixtureMatchesTransformers();
+    void hugeImageStaysBounded();
+};
+
+void TestImage::smartResizeKeepsFixtureSize() {
+    // 600 / 28 = 21.43 -> 21 * 28 = 588; 512 / 28 = 18.29 -> 18 * 28 = 504;
+    // 588 * 504 = 296352 lies within [3136, 12845056], so no further scaling.
+    const ResizedSize size = smartResize(600, 512, 28, 3136, 12845056);
+    QCOMPARE(size.height, int64_t(588));
+    QCOMPARE(size.width, int64_t(504));
+}
+
+void TestImage::smartResizeShrinksToMaxPixels() {
+    // 2000x3000 rounds to 1988x2996 = 5956048 > 1003520 (28*28*1280), so
+    // beta = sqrt(6000000 / 1003520) = 2.44519; 2000 / beta / 28 = 29.21 -> 29 * 28 = 812;
+    // 3000 / beta / 28 = 43.82 -> 43 * 28 = 1204; 812 * 1204 = 977648 <= 1003520.
+    const ResizedSize size = smartResize(2000, 3000, 28, 56 * 56, 28 * 28 * 1280);
+    QCOMPARE(size.height, int64_t(812));
+    QCOMPARE(size.width, int64_t(1204));
+}
+
+void TestImage::smartResizeGrowsToMinPixels() {
+    // 30x40 rounds to 28x28 = 784 < 3136, so beta = sqrt(3136 / 1200) = 1.61658;
+    // 30 * beta / 28 = 1.73 -> ceil 2 -> 56; 40 * beta / 28 = 2.31 -> ceil 3 -> 84.
+    const ResizedSize size = smartResize(30, 40, 28, 3136, 12845056);
+    QCOMPARE(size.height, int64_t(56));
+    QCOMPARE(size.width, int64_t(84));
+}
+
+void TestImage::smartResizeRoundsHalfToEven() {
+    // 70 = 2 * 28 + 14: 70 / 28 = 2.5 rounds to 2 (even) -> 56, not 84.
+    // 98 = 3 * 28 + 14: 98 / 28 = 3.5 rounds to 4 (even) -> 112. 56 * 112 = 6272 >= 3136.
+    const ResizedSize size = smartResize(70, 98, 28, 3136, 12845056);
+    QCOMPARE(size.height, int64_t(56));
+    QCOMPARE(size.width, int64_t(112));
+}
+
+void TestImage::smartResizeReproducesFloatRounding() {
+    // 20000x20000 with max 12845056 = 3584^2: beta = sqrt(4e8 / 12845056) = 5.580357142857143 and
+    // 20000 / beta / 28 evaluates to 127.99999999999999 in doubles, so floor gives 127 -> 3556, not 3584.
+    const ResizedSize size = smartResize(20000, 20000, 28, 3136, 12845056);
+    QCOMPARE(size.height, int64_t(3556));
+    QCOMPARE(size.width, int64_t(3556));
+}
+
+void TestImage::smartResizeRejectsExtremeAspectAndTinyImages() {
+    try {
+        smartResize(28, 5629, 28, 3136, 12845056);  // 5629 / 28 = 201.04 > 200
+        QFAIL("an aspect ratio above 200 was accepted");
+    } catch (const InvalidInputError& e) {
+        QVERIFY2(std::string(e.what()).find("absolute aspect ratio must be smaller than 200, got 201.0357") !=
+                     std::string::npos,
+                 e.what());
+    }
+    QCOMPARE(smartResize(28, 5600, 28, 3136, 12845056).width, int64_t(5600));  // exactly 200 is allowed
+    // transformers 4.50 refuses sides shorter than the factor (later versions round them up).
+    QVERIFY_THROWS_EXCEPTION(InvalidInputError, smartResize(20, 100, 28, 3136, 12845056));
+    QVERIFY_THROWS_EXCEPTION(InvalidInputError, smartResize(0, 100, 28, 3136, 12845056));
+}
+
+void TestImage::resizeKeepsConstantImage() {
+    const uint8_t colour[3] = {10, 200, 77};
+    const RgbImage image = makeImage(37, 23, [&](int c, int, int) { return colour[c]; });
+    for (auto [w, h] : {std::pair{100, 9}, std::pair{5, 50}, std::pair{37, 61}, std::pair{3, 23}}) {
+        const RgbImage out = resizeBicubicPillow(image, w, h);
+        QCOMPARE(out.width, w);
+        QCOMPARE(out.height, h);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                for (int c = 0; c < 3; ++c) QCOMPARE(pixel(out, c, y, x), colour[c]);
+            }
+    }
+}
+
+void TestImage::resizeIdentityReturnsSamePixels() {
+    const RgbImage image =
+        makeImage(13, 7, [](int c, int y, int x) { return uint8_t((x * 37 + y * 91 + c * 53) % 256); });
+    const RgbImage out = resizeBicubicPillow(image, 13, 7);
+    QVERIFY(out.pixels == image.pixels);
+}
+
+// Shrinking 4 -> 2 samples: scale 2, support 2 * 2 = 4. Weights f(d / 2), f = Keys cubic with a = -0.5:
+// f(0.25) = 111/128, f(0.75) = 29/128, f(1.25) = -9/128; their sum is 242/128.
+// Output 0 (centre 1.0) uses inputs 0..3 at distances -0.25, 0.25, 0.75, 1.25 (in filter units);
+// output 1 (centre 3.0) the same mirrored. In 22-bit fixed point (x 4194304, rounded away from 0):
+// 111/242 -> 1923834, 29/242 -> 502623, -9/242 -> -155987.
+// For [0, 0, 255, 255]: out0 = (2^21 + 255 * (502623 - 155987)) >> 22 = 90489332 >> 22 = 21,
+//                       out1 = (2^21 + 255 * 2 * 1923834) >> 22 = 983252492 >> 22 = 234.
+void TestImage::resizeShrinksStepEdge() {
+    const RgbImage row = makeImage(4, 1, [](int, int, int x) { return uint8_t(x < 2 ? 0 : 255); });
+    const RgbImage narrow = resizeBicubicPillow(row, 2, 1);
+    const RgbImage column = makeImage(1, 4, [](int, int y, int) { return uint8_t(y < 2 ? 0 : 255); });
+    const RgbImage shortColumn = resizeBicubicPillow(column, 1, 2);
+    for (int c = 0; c < 3; ++c) {
+        QCOMPARE(int(pixel(narrow, c, 0, 0)), 21);
+        QCOMPARE(int(pixel(narrow, c, 0, 1)), 234);
+        QCOMPARE(int(pixel(shortColumn, c, 0, 0)), 21);
+        QCOMPARE(int(pixel(shortColumn, c, 1, 0)), 234);
+    }
+}
+
+// Enlarging 4 -> 8 samples: scale 0.5, support 2, centre of output i = (i + 0.5) / 2, taps from
+// int(centre - 1.5) (clamped to 0) to int(centre + 2.5) (clamped to 4). For [0, 0, 255, 255]:
+//   out0..2: the weights on the 255 samples sum to <= 0 (e.g. out1: -3/137 -> -91846, 2^21 - 255 * 91846 < 0)
+//            -> 0;
+//   out3 (centre 1.75, taps 0..3 at -1.25, -0.25, 0.75, 1.75; weights already sum to 1):
+//            29/128 -> 950272, -3/128 -> -98304: (2^21 + 255 * 851968) >> 22 = 219348992 >> 22 = 52;
+//   out4 (centre 2.25, mirrored): (2^21 + 255 * (3637248 - 294912)) >> 22 = 854392832 >> 22 = 203;
+//   out5..7: the weights on the 255 samples sum to >= 1 -> 255.
+void TestImage::resizeEnlargesStepEdge() {
+    const RgbImage row = makeImage(4, 1, [](int, int, int x) { return uint8_t(x < 2 ? 0 : 255); });
+    const RgbImage wide = resizeBicubicPillow(row, 8, 1);
+    const int expected[8] = {0, 0, 0, 52, 203, 255, 255, 255};
+    for (int c = 0; c < 3; ++c)
+        for (int x = 0; x < 8; ++x) QCOMPARE(int(pixel(wide, c, 0, x)), expected[x]);
+}
+
+// Patch size 2, merge 2, two frames, no resize/rescale/normalise; pixel value = 100 c + 10 y + x on an
+// 8x4 image: grid 2x4 patches, merge blocks 1x2. Rows go block by block (block x 0, then 1), inside a
+// block row-major over its 2x2 patches; columns are (channel, frame, py, px).
+void TestImage::patchOrderMatchesProcessorLayout() {
+    ImageProcessorConfig config;
+    config.patchSize = 2;
+    config.mergeSize = 2;
+    config.temporalPatchSize = 2;
+    config.doResize = false;
+    config.doRescale = false;
+    config.doNormalize = false;
+    const RgbImage image = makeImage(8, 4, [](int c, int y, int x) { return uint8_t(100 * c + 10 * y + x); });
+    const ProcessedImage out = preprocessImage(image, config);
+    QCOMPARE(out.grid.t, int64_t(1));
+    QCOMPARE(out.grid.h, int64_t(2));
+    QCOMPARE(out.grid.w, int64_t(4));
+    QCOMPARE(out.mergedTokenCount(), int64_t(2));
+    QCOMPARE(out.pixelValues.shape, (std::vector<int64_t>{8, 24}));
+
+    // Row 0 = patch (row 0, col 0), written out in full: per channel two identical frames of 2x2.
+    const std::vector<float> row0 = {0,   1,   10,  11,  0,   1,   10,  11,  100, 101, 110, 111,
+                                     100, 101, 110, 111, 200, 201, 210, 211, 200, 201, 210, 211};
+    for (size_t i = 0; i < row0.size(); ++i) QCOMPARE(out.pixelValues.data[i], row0[i]);
+    // First 2x2 of channel 0 for every row: patches (0,0) (0,1) (1,0) (1,1) | (0,2) (0,3) (1,2) (1,3).
+    const float firstValues[8][4] = {{0, 1, 10, 11},   {2, 3, 12, 13},   {20, 21, 30, 31}, {22, 23, 32, 33},
+                                     {4, 5, 14, 15},   {6, 7, 16, 17},   {24, 25, 34, 35}, {26, 27, 36, 37}};
+    for (int r = 0; r < 8; ++r)
+        for (int i = 0; i < 4; ++i) QCOMPARE(out.pixelValues.data[size_t(r) * 24 + i], firstValues[r][i]);
+    // Channel 2, frame 1 of the last row: patch (1,3) -> 200 + {26, 27, 36, 37}.
+    const float lastValues[4] = {226, 227, 236, 237};
+    for (int i = 0; i < 4; ++i) QCOMPARE(out.pixelValues.data[7 * 24 + 20 + i], lastValues[i]);
+}
+
+void TestImage::normalisedValueOfWhite() {
+    // 255 * (1/255) is 1.0 in float64; (1.0f - 0.48145466f) / 0.26862954f in float32.
+    ImageProcessorConfig config;
+    config.doResize = false;
+    const RgbImage image = makeImage(28, 28, [](int, int, int) { return uint8_t(255); });
+    const ProcessedImage out = preprocessImage(image, config);
+    const float expected = (1.0f - 0.48145466f) / 0.26862954f;
+    QCOMPARE(out.pixelValues.data[0], expected);
+}
+
+void TestImage::preprocessRejectsEmptyImage() {
+    QVERIFY_THROWS_EXCEPTION(InvalidInputError, preprocessImage(RgbImage{}, ImageProcessorConfig{}));
+    ImageProcessorConfig noResize;
+    noResize.doResize = false;
+    const RgbImage notMultiple = makeImage(30, 28, [](int, int, int) { return uint8_t(0); });
+    QVERIFY_THROWS_EXCEPTION(InvalidInputError, preprocessImage(notMultiple, noResize));
+}
+
+void TestImage::decodeGreyPng() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("grey.png").toStdString();
+    cv::Mat grey(3, 5, CV_8UC1);
+    for (int y = 0; y < 3; ++y)
+        for (int x = 0; x < 5; ++x) grey.at<uint8_t>(y, x) = uint8_t(y * 50 + x * 7);
+    QVERIFY(cv::imwrite(path, grey));
+    const RgbImage image = loadImageFile(path);
+    QCOMPARE(image.width, 5);
+    QCOMPARE(image.height, 3);
+    for (int y = 0; y < 3; ++y)
+        for (int x = 0; x < 5; ++x)
+            for (int c = 0; c < 3; ++c) QCOMPARE(int(pixel(image, c, y, x)), y * 50 + x * 7);
+}
+
+// Pillow's alpha_composite over opaque white: coef = 128 * a, value =
+// div255(128 * (v * a + 255 * (255 - a)) + 128 * 128) >> 7 with div255(t) = ((t >> 8) + t) >> 8.
+//   black, a = 128: 128 * 32385 = 4145280; + 16384 = 4161664; div255 -> 16320; >> 7 -> 127.
+//   v = 200, a = 64: 128 * 61505 = 7872640; + 16384 = 7889024; div255 -> 30936; >> 7 -> 241.
+//   v = 0, a = 64: 128 * 48705 = 6234240; + 16384 = 6250624; div255 -> 24511; >> 7 -> 191.
+void TestImage::decodeRgbaPngOnWhite() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("rgba.png").toStdString();
+    cv::Mat bgra(1, 4, CV_8UC4);
+    bgra.at<cv::Vec4b>(0, 0) = {0, 0, 0, 128};      // half-transparent black
+    bgra.at<cv::Vec4b>(0, 1) = {0, 0, 200, 64};     // red 200 at quarter opacity
+    bgra.at<cv::Vec4b>(0, 2) = {10, 20, 30, 0};     // fully transparent
+    bgra.at<cv::Vec4b>(0, 3) = {10, 20, 30, 255};   // opaque
+    QVERIFY(cv::imwrite(path, bgra));
+    const RgbImage image = loadImageFile(path);
+    const int expected[4][3] = {{127, 127, 127}, {241, 191, 191}, {255, 255, 255}, {30, 20, 10}};
+    for (int x = 0; x < 4; ++x)
+        for (int c = 0; c < 3; ++c) QCOMPARE(int(pixel(image, c, 0, x)), expected[x][c]);
+}
+
+// Pillow keeps the high byte of 16-bit colour PNG samples and clips 16-bit grey (mode I;16) at 255.
+void TestImage::decodeSixteenBitPng() {
+    QTemporaryDir dir;
+    const std::string colourPath = dir.filePath("rgb16.png").toStdString();
+    cv::Mat colour(1, 1, CV_16UC3, cv::Scalar(0x1234, 0xABCD, 0x00FF));  // B, G, R
+    QVERIFY(cv::imwrite(colourPath, colour));
+    const RgbImage rgb = loadImageFile(colourPath);
+    QCOMPARE(int(pixel(rgb, 0, 0, 0)), 0x00);
+    QCOMPARE(int(pixel(rgb, 1, 0, 0)), 0xAB);
+    QCOMPARE(int(pixel(rgb, 2, 0, 0)), 0x12);
+
+    const std::string greyPath = dir.filePath("grey16.png").toStdString();
+    cv::Mat grey(1, 2, CV_16UC1);
+    grey.at<uint16_t>(0, 0) = 100;
+    grey.at<uint16_t>(0, 1) = 300;
+    QVERIFY(cv::imwrite(greyPath, grey));
+    const RgbImage clipped = loadImageFile(greyPath);
+    QCOMPARE(int(pixel(clipped, 0, 0, 0)), 100);
+    QCOMPARE(int(pixel(clipped, 2, 0, 1)), 255);
+}
+
+// Stored 32x16 with a white top-left 16x8 quarter; orientation 6 means "rotate 90 degrees clockwise to
+// display", so the result is 16x32 with the white quarter at the top right.
+void TestImage::decodeAppliesExifOrientation() {
+    cv::Mat stored(16, 32, CV_8UC3, cv::Scalar(0, 0, 0));
+    stored(cv::Rect(0, 0, 16, 8)).setTo(cv::Scalar(255, 255, 255));
+    std::vector<uint8_t> jpeg;
+    QVERIFY(cv::imencode(".jpg", stored, jpeg, {cv::IMWRITE_JPEG_QUALITY, 100}));
+    const std::vector<uint8_t> app1 = exifOrientationSegment(6);
+    jpeg.insert(jpeg.begin() + 2, app1.begin(), app1.end());
+
+    const RgbImage image = decodeImage(jpeg, "rotated.jpg");
+    QCOMPARE(image.width, 16);
+    QCOMPARE(image.height, 32);
+    QVERIFY(pixel(image, 0, 4, 12) > 200);  // top right: white
+    QVERIFY(pixel(image, 0, 4, 3) < 50);    // top left: black
+    QVERIFY(pixel(image, 0, 28, 12) < 50);  // bottom right: black
+}
+
+void TestImage::decodeErrorsNameTheFile() {
+    QTemporaryDir dir;
+    const std::string text = dir.filePath("notes.txt").toStdString();
+    writeBytes(text, {'h', 'e', 'l', 'l', 'o', '\n'});
+    const std::string empty = dir.filePath("empty.png").toStdString();
+    writeBytes(empty, {});
+    const std::string truncated = dir.filePath("cut.jpg").toStdString();
+    cv::Mat noise(64, 64, CV_8UC3);
+    cv::randu(noise, 0, 255);
+    std::vector<uint8_t> jpeg;
+    QVERIFY(cv::imencode(".jpg", noise, jpeg));
+    jpeg.resize(jpeg.size() / 2);
+    writeBytes(truncated, jpeg);
+    const std::string missing = dir.filePath("missing.jpg").toStdString();
+
+    for (const std::string& path : {text, empty, truncated, missing, dir.path().toStdString()}) {
+        try {
+            loadImageFile(path);
+            QFAIL(qPrintable(QString::fromStdString("no error for " + path)));
+        } catch (const FormatError& e) {
+            qInfo("%s", e.what());
+            QVERIFY2(std::string(e.what()).find(path) != std::string::npos, e.what());
+        }
+    }
+}
+
+void TestImage::fixtureMatchesTransformers() {
+    HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
+    const QString dir = testing::fixturePath("qwen25vl-tiny");
+    const ImageProcessorConfig config = readProcessorConfig(dir + "/preprocessor_config.json");
+    const RgbImage image = loadImageFile((dir + "/image.jpg").toStdString());
+    QCOMPARE(image.width, 512);
+    QCOMPARE(image.height, 600);
+
+    QElapsedTimer timer;
+    timer.start();
+    const ProcessedImage out = preprocessImage(image, config);
+    const qint64 elapsedMs = timer.elapsed();
+    qInfo("preprocessing 512x600 took %lld ms", elapsedMs);
+    QVERIFY2(elapsedMs < 500, "preprocessing the fixture image is far too slow");
+
+    QCOMPARE(out.resizedWidth, int64_t(504));
+    QCOMPARE(out.resizedHeight, int64_t(588));
+    SafetensorsFile reference((dir + "/reference.safetensors").toStdString());
+    const TensorView* gridView = reference.find("image_grid_thw");
+    const TensorView* valuesView = reference.find("pixel_values");
+    QVERIFY(gridView && valuesView);
+    const std::vector<int64_t> grid = toInt64Vector(*gridView);
+    QCOMPARE(grid, (std::vector<int64_t>{1, 42, 36}));
+    QCOMPARE(out.grid.t, grid[0]);
+    QCOMPARE(out.grid.h, grid[1]);
+    QCOMPARE(out.grid.w, grid[2]);
+    QCOMPARE(out.pixelValues.shape, valuesView->shape);
+
+    const std::vector<float> expected = toFloatVector(*valuesView);
+    QCOMPARE(out.pixelValues.data.size(), expected.size());
+    double maxAbs = 0;
+    size_t differing = 0;
+    for (size_t i = 0; i < expected.size(); ++i) {
+        const double diff = std::fabs(double(out.pixelValues.data[i]) - double(expected[i]));
+        maxAbs = std::max(maxAbs, diff);
+        differing += diff != 0.0;
+    }
+    qInfo("pixel_values vs transformers: max abs diff %.3g, %zu of %zu values differ", maxAbs, differing,
+          expected.size());
+    QVERIFY2(maxAbs <= 1e-5, "pixel values differ from the transformers reference");
+}
+
+void TestImage::hugeImageStaysBounded() {
+    const RgbImage image =
+        makeImage(20000, 20000, [](int c, int y, int x) { return uint8_t((x ^ y) + 85 * c); });
+    const long rssBefore = peakRssMegabytes();
+    ImageProcessorConfig config;
+    config.minPixels = 3136;
+    config.maxPixels = 12845056;
+    QElapsedTimer timer;
+    timer.start();
+    const ProcessedImage out = preprocessImage(image, config);
+    const qint64 elapsedMs = timer.elapsed();
+    qInfo("20000x20000 -> %lldx%lld in %lld ms; peak RSS %ld MB (%ld MB before, the input alone is 1144 MB)",
+          static_cast<long long>(out.resizedWidth), static_cast<long long>(out.resizedHeight), elapsedMs,
+          peakRssMegabytes(), rssBefore);
+    QCOMPARE(out.resizedWidth, int64_t(3556));
+    QCOMPARE(out.resizedHeight, int64_t(3556));
+    QVERIFY(out.resizedWidth * out.resizedHeight <= config.maxPixels);
+    QCOMPARE(out.pixelValues.shape, (std::vector<int64_t>{254 * 254, 1176}));
+    QVERIFY2(peakRssMegabytes() < 4096, "preprocessing a huge image used more than 4 GB");
+}
+
+QTEST_APPLESS_MAIN(TestImage)
+#include "test_image.moc"
