@@ -19,7 +19,7 @@ void printUsage() {
         "  tokenize   --model DIR [--text TEXT | < file] [--decode]\n"
         "  dump       --model DIR (--image FILE | --pixel-values FILE.safetensors) --prompt TEXT\n"
         "             --out FILE.safetensors [--device ...] [--dtype ...] [--threads N]\n"
-        "  make-random-model --out DIR [--preset tiny|qwen2-0.5b] [--seed S]\n"
+        "  make-random-model --out DIR [--preset tiny|tiny-qwen2-vl|qwen2-0.5b] [--seed S]\n"
         "\n"
         "Run a command with --help for details.\n",
         stdout);

@@ -99,12 +99,27 @@ json tokenizerConfigJson() {
             {"unk_token", nullptr}};
 }
 
+json visionConfigJson(const RandomModelSpec& s) {
+    if (s.family == ModelFamily::Qwen2VL)
+        return {{"depth", s.visionDepth}, {"embed_dim", s.visionHidden},
+                {"mlp_ratio", static_cast<double>(s.visionIntermediate) / static_cast<double>(s.visionHidden)},
+                {"num_heads", s.visionHeads}, {"in_chans", 3}, {"hidden_size", s.hiddenSize}, {"patch_size", 14},
+                {"spatial_merge_size", 2}, {"temporal_patch_size", 2}, {"hidden_act", "quick_gelu"}};
+    return {{"model_type", "qwen2_5_vl"}, {"depth", s.visionDepth}, {"hidden_act", "silu"},
+            {"hidden_size", s.visionHidden}, {"intermediate_size", s.visionIntermediate},
+            {"num_heads", s.visionHeads}, {"in_channels", 3}, {"out_hidden_size", s.hiddenSize},
+            {"patch_size", 14}, {"spatial_merge_size", 2}, {"temporal_patch_size", 2}, {"window_size", 112},
+            {"fullatt_block_indexes", s.visionDepth >= 2 ? json{1, s.visionDepth - 1} : json{0}},
+            {"tokens_per_second", 2}};
+}
+
 json configJson(const RandomModelSpec& s) {
     const int64_t headDim = s.hiddenSize / s.heads;
     // Rotary pairs split 1/4 : 3/8 : 3/8 over (t, h, w), the proportions of Qwen2.5-VL's [16, 24, 24].
     const int64_t pairs = headDim / 2, hw = pairs * 3 / 8;
-    return {{"architectures", {"Qwen2_5_VLForConditionalGeneration"}},
-            {"model_type", "qwen2_5_vl"},
+    const bool qwen2 = s.family == ModelFamily::Qwen2VL;
+    return {{"architectures", {qwen2 ? "Qwen2VLForConditionalGeneration" : "Qwen2_5_VLForConditionalGeneration"}},
+            {"model_type", qwen2 ? "qwen2_vl" : "qwen2_5_vl"},
             {"attention_dropout", 0.0},
             {"bos_token_id", addedId("<|endoftext|>")},
             {"eos_token_id", addedId("<|im_end|>")},
@@ -131,20 +146,16 @@ json configJson(const RandomModelSpec& s) {
             {"vision_start_token_id", addedId("<|vision_start|>")},
             {"vision_end_token_id", addedId("<|vision_end|>")},
             {"vision_token_id", addedId("<|vision_pad|>")},
-            {"vision_config",
-             {{"model_type", "qwen2_5_vl"}, {"depth", s.visionDepth}, {"hidden_act", "silu"},
-              {"hidden_size", s.visionHidden}, {"intermediate_size", s.visionIntermediate},
-              {"num_heads", s.visionHeads}, {"in_channels", 3}, {"out_hidden_size", s.hiddenSize},
-              {"patch_size", 14}, {"spatial_merge_size", 2}, {"temporal_patch_size", 2}, {"window_size", 112},
-              {"fullatt_block_indexes", s.visionDepth >= 2 ? json{1, s.visionDepth - 1} : json{0}},
-              {"tokens_per_second", 2}}}};
+            {"vision_config", visionConfigJson(s)}};
 }
 
 json preprocessorJson(const RandomModelSpec& s) {
     return {{"do_convert_rgb", true}, {"do_normalize", true}, {"do_rescale", true}, {"do_resize", true},
             {"image_mean", {0.48145466, 0.4578275, 0.40821073}}, {"image_std", {0.26862954, 0.26130258, 0.27577711}},
             {"image_processor_type", "Qwen2VLImageProcessor"}, {"max_pixels", s.maxPixels}, {"merge_size", 2},
-            {"min_pixels", 3136}, {"patch_size", 14}, {"processor_class", "Qwen2_5_VLProcessor"}, {"resample", 3},
+            {"min_pixels", 3136}, {"patch_size", 14},
+            {"processor_class", s.family == ModelFamily::Qwen2VL ? "Qwen2VLProcessor" : "Qwen2_5_VLProcessor"},
+            {"resample", 3},
             {"rescale_factor", 1.0 / 255.0}, {"temporal_patch_size", 2}};
 }
 
@@ -181,6 +192,11 @@ std::vector<TensorToWrite> randomWeights(const ModelConfig& config, uint64_t see
 RandomModelSpec randomModelPreset(const std::string& name) {
     RandomModelSpec s;
     if (name == "tiny") return s;
+    if (name == "tiny-qwen2-vl") {
+        s.family = ModelFamily::Qwen2VL;
+        s.visionIntermediate = 128;  // mlp_ratio 4
+        return s;
+    }
     if (name == "qwen2-0.5b") {
         s.hiddenSize = 896;
         s.layers = 24;
@@ -196,7 +212,7 @@ RandomModelSpec randomModelPreset(const std::string& name) {
         s.maxPixels = 1003520;  // 1280 merged tokens at most
         return s;
     }
-    throw InvalidInputError("unknown model preset '" + name + "' (known: tiny, qwen2-0.5b)");
+    throw InvalidInputError("unknown model preset '" + name + "' (known: tiny, tiny-qwen2-vl, qwen2-0.5b)");
 }
 
 void writeRandomQwenModel(const std::string& folder, const RandomModelSpec& spec, uint64_t seed) {

@@ -1,13 +1,16 @@
-// Writes a randomly initialised Qwen2.5-VL model folder in the Hugging Face layout (config.json,
+// Writes a randomly initialised Qwen2.5-VL (or Qwen2-VL) model folder in the Hugging Face layout (config.json,
 // model.safetensors, a byte-level tokenizer.json with the Qwen special tokens, preprocessor and generation
 // configs). For smoke runs, benchmarks at a realistic size, and tests that need a model of a given shape.
 #pragma once
 #include <cstdint>
 #include <string>
 
+#include "headscope/config.h"
+
 namespace headscope {
 
 struct RandomModelSpec {
+    ModelFamily family = ModelFamily::Qwen25VL;  // Qwen2VL: LayerNorm + QuickGELU vision blocks, no windows
     // Text decoder.
     int64_t hiddenSize = 64;
     int64_t layers = 4;
@@ -24,7 +27,7 @@ struct RandomModelSpec {
     int64_t maxPixels = 200704;  // 448 x 448
 };
 
-// "tiny" (the defaults above) or "qwen2-0.5b" (Qwen2-0.5B's language model: 24 layers, hidden 896, 14 heads,
+// "tiny" (the defaults above), "tiny-qwen2-vl" (the same sizes as Qwen2-VL) or "qwen2-0.5b" (Qwen2-0.5B's language model: 24 layers, hidden 896, 14 heads,
 // 2 KV heads, vocab 151936, tied; with a 4-block vision tower). Throws InvalidInputError for other names.
 RandomModelSpec randomModelPreset(const std::string& name);
 

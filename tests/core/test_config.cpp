@@ -1,0 +1,185 @@
+// config.json / preprocessor_config.json / generation_config.json parsing: both layouts Hugging Face has
+// written, both model families, and clear errors naming file and field.
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "fixtures.h"
+#include "headscope/config.h"
+#include "headscope/error.h"
+
+using namespace headscope;
+using nlohmann::json;
+
+namespace {
+
+// A Qwen2-VL-2B-Instruct style config.json (transformers 4.45 layout), trimmed to the fields it reads.
+json qwen2vlConfig() {
+    return json::parse(R"({
+      "architectures": ["Qwen2VLForConditionalGeneration"], "model_type": "qwen2_vl",
+      "bos_token_id": 151643, "eos_token_id": 151645, "vision_start_token_id": 151652,
+      "vision_end_token_id": 151653, "vision_token_id": 151654, "image_token_id": 151655,
+      "video_token_id": 151656, "hidden_act": "silu", "hidden_size": 1536, "intermediate_size": 8960,
+      "max_position_embeddings": 32768, "num_attention_heads": 12, "num_hidden_layers": 28,
+      "num_key_value_heads": 2, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "tie_word_embeddings": true,
+      "torch_dtype": "bfloat16", "vocab_size": 151936,
+      "vision_config": {"depth": 32, "embed_dim": 1280, "mlp_ratio": 4, "num_heads": 16, "in_chans": 3,
+                        "hidden_size": 1536, "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2},
+      "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]}
+    })");
+}
+
+// The same text settings nested under text_config, as later transformers releases write qwen2_5_vl.
+json nestedQwen25Config() {
+    return json::parse(R"({
+      "architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl",
+      "image_token_id": 151655, "video_token_id": 151656, "vision_start_token_id": 151652,
+      "vision_end_token_id": 151653, "eos_token_id": 151645, "tie_word_embeddings": false,
+      "text_config": {"model_type": "qwen2_5_vl_text", "hidden_size": 2048, "intermediate_size": 11008,
+                      "num_attention_heads": 16, "num_hidden_layers": 36, "num_key_value_heads": 2,
+                      "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "vocab_size": 151936,
+                      "max_position_embeddings": 128000, "hidden_act": "silu", "tie_word_embeddings": true,
+                      "rope_scaling": {"type": "default", "mrope_section": [16, 24, 24], "rope_type": "default"}},
+      "vision_config": {"depth": 32, "hidden_act": "silu", "hidden_size": 1280, "intermediate_size": 3420,
+                        "num_heads": 16, "in_chans": 3, "out_hidden_size": 2048, "patch_size": 14,
+                        "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 112,
+                        "fullatt_block_indexes": [7, 15, 23, 31], "tokens_per_second": 2}
+    })");
+}
+
+// Runs parse and returns the error message (empty if it parsed).
+std::string parseError(const json& config) {
+    try {
+        parseModelConfig(config.dump(), "config.json");
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return {};
+}
+
+bool mentions(const std::string& message, const std::string& part) { return message.find(part) != std::string::npos; }
+
+}  // namespace
+
+class ConfigTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void readsTheFixtureConfig() {
+        HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
+        const ModelConfig c = loadModelConfig(headscope::testing::fixtureDir("qwen25vl-tiny") + "/config.json");
+        QCOMPARE(c.family, ModelFamily::Qwen25VL);
+        QCOMPARE(c.text.hiddenSize, int64_t(64));
+        QCOMPARE(c.text.headDim, int64_t(16));
+        QCOMPARE(c.text.mropeSection, (std::vector<int64_t>{2, 3, 3}));
+        QCOMPARE(c.text.tieWordEmbeddings, false);
+        QCOMPARE(c.vision.fullAttentionBlocks, (std::vector<int64_t>{1, 3}));
+        QCOMPARE(c.vision.windowSize, int64_t(112));
+        QCOMPARE(c.vision.norm, VisionNormKind::RmsNorm);
+        QCOMPARE(c.imageTokenId, int64_t(151655));
+        const ImageProcessorConfig p =
+            loadImageProcessorConfig(headscope::testing::fixtureDir("qwen25vl-tiny") + "/preprocessor_config.json");
+        QCOMPARE(p.minPixels, int64_t(3136));
+        QCOMPARE(p.maxPixels, int64_t(12845056));
+        QCOMPARE(p.mean[0], 0.48145466f);
+        const GenerationDefaults g =
+            loadGenerationDefaults(headscope::testing::fixtureDir("qwen25vl-tiny") + "/generation_config.json", {});
+        QCOMPARE(g.eosTokenIds, (std::vector<int64_t>{151645, 151643}));
+    }
+
+    void readsQwen2VL() {
+        const ModelConfig c = parseModelConfig(qwen2vlConfig().dump(), "config.json");
+        QCOMPARE(c.family, ModelFamily::Qwen2VL);
+        QCOMPARE(c.vision.embedDim, int64_t(1280));
+        QCOMPARE(c.vision.mlpHidden, int64_t(5120));
+        QCOMPARE(c.vision.outHidden, int64_t(1536));
+        QCOMPARE(c.vision.windowSize, int64_t(0));
+        QCOMPARE(c.vision.norm, VisionNormKind::LayerNorm);
+        QCOMPARE(c.vision.mlp, VisionMlpKind::QuickGeluFc);
+        QCOMPARE(c.text.tieWordEmbeddings, true);
+        QCOMPARE(c.text.headDim, int64_t(128));
+    }
+
+    void readsTextFieldsNestedUnderTextConfig() {
+        const ModelConfig c = parseModelConfig(nestedQwen25Config().dump(), "config.json");
+        QCOMPARE(c.text.hiddenSize, int64_t(2048));
+        QCOMPARE(c.text.numLayers, int64_t(36));
+        QCOMPARE(c.text.maxPositionEmbeddings, int64_t(128000));
+        QCOMPARE(c.text.mropeSection, (std::vector<int64_t>{16, 24, 24}));
+        QCOMPARE(c.text.tieWordEmbeddings, true);  // text_config's value wins over the top level's
+        QCOMPARE(c.vision.outHidden, int64_t(2048));
+    }
+
+    void errorsNameTheFieldAndFile() {
+        json unsupported = qwen2vlConfig();
+        unsupported["model_type"] = "llama";
+        std::string e = parseError(unsupported);
+        QVERIFY2(mentions(e, "config.json") && mentions(e, "llama") && mentions(e, "not supported"), e.c_str());
+
+        json missing = qwen2vlConfig();
+        missing.erase("num_hidden_layers");
+        e = parseError(missing);
+        QVERIFY2(mentions(e, "num_hidden_layers") && mentions(e, "missing"), e.c_str());
+
+        json wrongType = qwen2vlConfig();
+        wrongType["hidden_size"] = "big";
+        e = parseError(wrongType);
+        QVERIFY2(mentions(e, "hidden_size") && mentions(e, "integer"), e.c_str());
+
+        json badSection = qwen2vlConfig();
+        badSection["rope_scaling"]["mrope_section"] = {16, 24, 20};
+        e = parseError(badSection);
+        QVERIFY2(mentions(e, "mrope_section"), e.c_str());
+
+        json noVision = qwen2vlConfig();
+        noVision.erase("vision_config");
+        e = parseError(noVision);
+        QVERIFY2(mentions(e, "vision_config"), e.c_str());
+
+        json badHeads = qwen2vlConfig();
+        badHeads["num_key_value_heads"] = 5;
+        e = parseError(badHeads);
+        QVERIFY2(mentions(e, "num_key_value_heads"), e.c_str());
+
+        try {
+            parseModelConfig("{\"model_type\": \"qwen2_vl\",", "broken/config.json");
+            QFAIL("malformed JSON must throw");
+        } catch (const FormatError& err) {
+            QVERIFY2(mentions(err.what(), "broken/config.json") && mentions(err.what(), "malformed JSON"), err.what());
+        }
+    }
+
+    void missingFilesAreClearErrors() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("config.json").toStdString();
+        try {
+            loadModelConfig(path);
+            QFAIL("a missing config.json must throw");
+        } catch (const Error& e) {
+            QVERIFY2(mentions(e.what(), path), e.what());
+        }
+        // generation_config.json is optional: its absence keeps config.json's eos ids.
+        const GenerationDefaults g = loadGenerationDefaults(dir.filePath("generation_config.json").toStdString(), {7});
+        QCOMPARE(g.eosTokenIds, (std::vector<int64_t>{7}));
+        QCOMPARE(g.doSample, false);
+    }
+
+    void preprocessorSizeFields() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("preprocessor_config.json").toStdString();
+        std::ofstream(path) << R"({"size": {"shortest_edge": 1000, "longest_edge": 50000}, "patch_size": 14,
+                                   "merge_size": 2, "temporal_patch_size": 2})";
+        const ImageProcessorConfig p = loadImageProcessorConfig(path);
+        QCOMPARE(p.minPixels, int64_t(1000));
+        QCOMPARE(p.maxPixels, int64_t(50000));
+        std::ofstream(path) << R"({"image_std": [0.2, 0.0, 0.3]})";
+        QVERIFY_THROWS_EXCEPTION(FormatError, loadImageProcessorConfig(path));
+        std::ofstream(path) << R"({"image_mean": [0.5, 0.5]})";
+        QVERIFY_THROWS_EXCEPTION(FormatError, loadImageProcessorConfig(path));
+    }
+};
+
+QTEST_APPLESS_MAIN(ConfigTest)
+#include "test_config.moc"
