@@ -51,6 +51,7 @@ run)
     # it shows the whole pipeline (image, chat prompt, vision tower, decoder, streaming) working offline.
     model=build/models/random-tiny
     [ -d "$model" ] || build/bin/headscope-cli make-random-model --preset tiny --out "$model"
+    echo "HeadScope engine check on $model (random weights: the answer is noise; the timings are real)"
     build/bin/headscope-cli generate --model "$model" --image resources/samples/shapes.png \
         --prompt "How many red circles are there?" --max-new-tokens 24
     ;;

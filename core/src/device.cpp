@@ -23,6 +23,8 @@ bool parseDTypeChoice(const std::string& text, DTypeChoice* out) {
     return true;
 }
 
+int setComputeThreads(int threads) { return detail::configureThreads(threads); }
+
 namespace detail {
 
 Placement choosePlacement(const LoadOptions& options) {

@@ -65,7 +65,10 @@ GenerationResult runGeneration(const Session::Impl& session, const PreparedInput
         const int64_t id = sampler.choose(logits);
         result.ids.push_back(id);
         result.logprobs.push_back(logProbability(logits, id));
-        const std::string piece = decoder.push(id);
+        // A model's embedding table may be wider than its tokenizer (Qwen pads to 151936 rows); such ids
+        // have no text, as in Hugging Face's decoders.
+        const bool hasText = session.tokenizer->idToToken(id).has_value();
+        const std::string piece = hasText ? decoder.push(id) : std::string();
         result.text += piece;
         if (onToken) onToken(id, piece);
         if (std::find(stopIds.begin(), stopIds.end(), id) != stopIds.end()) {

@@ -123,6 +123,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// Sets LibTorch's CPU thread count for every session of the process (0 = one per core); returns the count
+// in effect.
+int setComputeThreads(int threads);
+
 // Multimodal RoPE positions (t, h, w) for a sequence with image pad runs, as transformers' get_rope_index
 // computes them: text counts up on all three axes; an image block takes (0, row, col) offsets from the
 // position after the preceding text; text after it continues from the largest position + 1.
