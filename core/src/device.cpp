@@ -40,6 +40,9 @@ Placement choosePlacement(const LoadOptions& options) {
         case DTypeChoice::BFloat16: p.dtype = torch::kBFloat16; break;
         case DTypeChoice::Float16: p.dtype = torch::kFloat16; break;
     }
+    if (!useCuda && p.dtype == torch::kFloat16)
+        throw InvalidInputError("fp16 needs a CUDA device (LibTorch has no fp16 matrix products on CPU); "
+                                "on CPU use fp32 or bf16");
     return p;
 }
 

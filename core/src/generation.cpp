@@ -5,6 +5,7 @@
 
 #include "headscope/error.h"
 #include "sampler.h"
+#include "torch_errors.h"
 
 namespace headscope {
 
@@ -102,7 +103,8 @@ GenerationResult runGeneration(const Session::Impl& session, const PreparedInput
 
 GenerationResult Session::generate(const PreparedInput& input, const GenerationOptions& options,
                                    const TokenCallback& onToken, const std::atomic<bool>* cancel) const {
-    return detail::runGeneration(*impl_, input, options, onToken, cancel, nullptr);
+    return detail::translateTorchErrors(
+        "generation", [&] { return detail::runGeneration(*impl_, input, options, onToken, cancel, nullptr); });
 }
 
 }  // namespace headscope

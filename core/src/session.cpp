@@ -4,6 +4,7 @@
 #include "headscope/error.h"
 #include "models/weight_loader.h"
 #include "session_impl.h"
+#include "torch_errors.h"
 
 namespace headscope {
 
@@ -67,9 +68,11 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
     WeightStore store(folder);
     torch::NoGradGuard noGrad;
     impl->model = models::QwenVLModel(config);
-    auto loaded = models::loadParameters(*impl->model, store, qwenCheckpointNames, impl->placement.device,
-                                         impl->placement.dtype,
-                                         [&](double f, const std::string& stage) { report(0.05 + 0.95 * f, stage); });
+    auto loaded = detail::translateTorchErrors(folder + ": loading weights", [&] {
+        return models::loadParameters(*impl->model, store, qwenCheckpointNames, impl->placement.device,
+                                      impl->placement.dtype,
+                                      [&](double f, const std::string& stage) { report(0.05 + 0.95 * f, stage); });
+    });
     impl->model->eval();
     info.parameterCount = loaded.parameterCount;
     info.parameterBytes = loaded.parameterBytes;
@@ -157,6 +160,10 @@ torch::Tensor Session::Impl::prefillHidden(const PreparedInput& input, models::K
 }
 
 PrefillOutput Session::prefill(const PreparedInput& input, int64_t leadingVocabColumns) const {
+    return detail::translateTorchErrors("prefill", [&] { return prefillUnchecked(input, leadingVocabColumns); });
+}
+
+PrefillOutput Session::prefillUnchecked(const PreparedInput& input, int64_t leadingVocabColumns) const {
     torch::NoGradGuard noGrad;
     auto hidden = impl_->prefillHidden(input, nullptr, {})[0];  // [N, hidden]
     PrefillOutput out;

@@ -241,6 +241,21 @@ private slots:
         QCOMPARE(session_->generate(input_, options).ids, session_->generate(input_, greedy).ids);
     }
 
+    void bfloat16AgreesWithFloat32() {
+        LoadOptions options = cpuFloat32();
+        options.dtype = DTypeChoice::BFloat16;
+        auto bf16 = Session::load(headscope::testing::fixtureDir(kFixture), options);
+        QCOMPARE(QString::fromStdString(bf16->info().dtype), QStringLiteral("bfloat16"));
+        QCOMPARE(bf16->info().parameterBytes, session_->info().parameterBytes / 2);
+        const PrefillOutput low = bf16->prefill(input_, 0);
+        const PrefillOutput full = session_->prefill(input_, 0);
+        const double diff = headscope::testing::maxAbsDiff(low.lastLogits.data, full.lastLogits.data);
+        qInfo("bf16 vs fp32 last logits: max abs diff %.3g", diff);
+        QVERIFY(diff < 0.1);  // bf16 keeps 8 significant bits; the logits here are of order 1
+        options.dtype = DTypeChoice::Float16;
+        QVERIFY_THROWS_EXCEPTION(InvalidInputError, Session::load(headscope::testing::fixtureDir(kFixture), options));
+    }
+
     void cancellationReturnsWhatWasGenerated() {
         std::atomic<bool> cancel{false};
         GenerationOptions options;

@@ -120,6 +120,7 @@ public:
 
 private:
     explicit Session(std::unique_ptr<Impl> impl);
+    PrefillOutput prefillUnchecked(const PreparedInput& input, int64_t leadingVocabColumns) const;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -1,5 +1,7 @@
 #include "models/qwen_text.h"
 
+#include <torch/version.h>
+
 #include <limits>
 
 namespace headscope::models {
@@ -51,6 +53,15 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
     k = repeatKv(k, numHeads / numKvHeads);
     v = repeatKv(v, numHeads / numKvHeads);
 
+#if TORCH_VERSION_MAJOR >= 2
+    if (run.fusedAttention) {
+        torch::Tensor mask;
+        if (t > 1) mask = causalMask(pastLength, t, keys, q.options()).to(q.scalar_type());
+        auto fused = at::scaled_dot_product_attention(q, k, v, mask);
+        if (run.headHook) fused = run.headHook->onHeadOutput(layerIndex, fused, pastLength);
+        return oProj(fused.transpose(1, 2).reshape({b, t, numHeads * headDim}));
+    }
+#endif
     // Query rows in chunks: peak memory holds [B, H, chunk, keys] scores, never [B, H, T, keys].
     std::vector<torch::Tensor> chunks;
     const int64_t chunk = std::max<int64_t>(1, run.queryChunk);

@@ -29,6 +29,9 @@ struct DecoderRunOptions {
     HeadOutputHook* headHook = nullptr;
     const std::atomic<bool>* cancel = nullptr;  // checked between layers; a set flag throws RunCancelled
     int64_t queryChunk = 512;  // attention is computed this many query rows at a time (bounds memory)
+    // LibTorch 2.x's fused scaled_dot_product_attention where available; the eager path is the reference
+    // and the one used whenever attention weights must be observed.
+    bool fusedAttention = true;
 };
 
 struct Qwen2AttentionImpl : torch::nn::Module {
