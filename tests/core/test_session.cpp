@@ -118,6 +118,19 @@ private slots:
             e = loadError(folder);
             QVERIFY2(mentions(e, "config.json") && mentions(e, "malformed JSON"), e.c_str());
         }
+        for (const char* file : {"preprocessor_config.json", "generation_config.json", "tokenizer.json"}) {
+            QTemporaryDir dir;
+            const std::string folder = copyFixture(dir);
+            std::ofstream(folder + "/" + file) << "{\"broken\": [1, 2";
+            e = loadError(folder);
+            QVERIFY2(mentions(e, file) && mentions(e, "JSON"), e.c_str());
+        }
+        {
+            QTemporaryDir dir;
+            const std::string folder = copyFixture(dir, {"preprocessor_config.json"});
+            e = loadError(folder);
+            QVERIFY2(mentions(e, "preprocessor_config.json"), e.c_str());
+        }
         {
             QTemporaryDir dir;
             const std::string folder = copyFixture(dir, {"model.safetensors"});
