@@ -28,7 +28,7 @@ std::vector<float> toVector(const torch::Tensor& logits) {
 
 GenerationResult runGeneration(const Session::Impl& session, const PreparedInput& input,
                                const GenerationOptions& options, const TokenCallback& onToken,
-                               const std::atomic<bool>* cancel, models::HeadOutputHook* headHook) {
+                               const std::atomic<bool>* cancel, const models::DecoderRunOptions& baseRun) {
     torch::NoGradGuard noGrad;
     GenerationResult result;
     const auto promptLength = static_cast<int64_t>(input.inputIds.size());
@@ -40,8 +40,7 @@ GenerationResult runGeneration(const Session::Impl& session, const PreparedInput
         options.stopTokenIds.empty() ? session.generationDefaults.eosTokenIds : options.stopTokenIds;
 
     auto& model = *session.model;
-    models::DecoderRunOptions run;
-    run.headHook = headHook;
+    models::DecoderRunOptions run = baseRun;
     run.cancel = cancel;
     models::KVCache cache = model.model->makeCache(
         1, promptLength + std::max<int64_t>(maxNew, 1),
@@ -104,7 +103,7 @@ GenerationResult runGeneration(const Session::Impl& session, const PreparedInput
 GenerationResult Session::generate(const PreparedInput& input, const GenerationOptions& options,
                                    const TokenCallback& onToken, const std::atomic<bool>* cancel) const {
     return detail::translateTorchErrors(
-        "generation", [&] { return detail::runGeneration(*impl_, input, options, onToken, cancel, nullptr); });
+        "generation", [&] { return detail::runGeneration(*impl_, input, options, onToken, cancel, {}); });
 }
 
 }  // namespace headscope

@@ -5,8 +5,9 @@
 
 namespace headscope::detail {
 
+// `run` carries the head hook and attention observer (its cancel flag is replaced by `cancel`).
 GenerationResult runGeneration(const Session::Impl& session, const PreparedInput& input,
                                const GenerationOptions& options, const TokenCallback& onToken,
-                               const std::atomic<bool>* cancel, models::HeadOutputHook* headHook);
+                               const std::atomic<bool>* cancel, const models::DecoderRunOptions& run);
 
 }  // namespace headscope::detail

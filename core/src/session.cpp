@@ -1,5 +1,8 @@
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "headscope/error.h"
 #include "models/weight_loader.h"
@@ -23,6 +26,19 @@ std::vector<std::string> qwenCheckpointNames(const std::string& parameter) {
 
 torch::Tensor int64Tensor(const std::vector<int64_t>& values, std::vector<int64_t> shape, const torch::Device& device) {
     return torch::tensor(values, torch::kInt64).view(shape).to(device);
+}
+
+// FNV-1a, 64 bit: a stable fingerprint (not a security measure) of a small file.
+std::string fingerprint(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    uint64_t hash = 1469598103934665603ull;
+    for (std::istreambuf_iterator<char> it(in), end; it != end; ++it) {
+        hash ^= static_cast<unsigned char>(*it);
+        hash *= 1099511628211ull;
+    }
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+    return text;
 }
 
 bool blank(const std::string& text) {
@@ -60,6 +76,7 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
     info.name = fs::absolute(dir).lexically_normal().filename().string();
     if (info.name.empty()) info.name = fs::absolute(dir).lexically_normal().parent_path().filename().string();
     info.config = config;
+    info.configHash = fingerprint((dir / "config.json").string());
     info.threads = detail::configureThreads(options.threads);
     info.device = detail::deviceLabel(impl->placement.device);
     info.dtype = detail::dtypeLabel(impl->placement.dtype);
@@ -74,6 +91,8 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
                                       [&](double f, const std::string& stage) { report(0.05 + 0.95 * f, stage); });
     });
     impl->model->eval();
+    // Analyses differentiate with respect to gates and inputs only; weights never collect gradients.
+    for (auto& parameter : impl->model->parameters()) parameter.set_requires_grad(false);
     info.parameterCount = loaded.parameterCount;
     info.parameterBytes = loaded.parameterBytes;
     info.unusedTensors = loaded.unusedTensors;
@@ -165,12 +184,16 @@ PrefillOutput Session::prefill(const PreparedInput& input, int64_t leadingVocabC
 
 PrefillOutput Session::prefillUnchecked(const PreparedInput& input, int64_t leadingVocabColumns) const {
     torch::NoGradGuard noGrad;
-    auto hidden = impl_->prefillHidden(input, nullptr, {})[0];  // [N, hidden]
+    return impl_->logitsOf(impl_->prefillHidden(input, nullptr, {})[0], leadingVocabColumns);
+}
+
+PrefillOutput Session::Impl::logitsOf(const torch::Tensor& hidden, int64_t leadingVocabColumns) const {
+    torch::NoGradGuard noGrad;
     PrefillOutput out;
-    auto last = impl_->model->logits(hidden[-1]).to(torch::kCPU).contiguous();
+    auto last = model->logits(hidden[-1]).to(torch::kCPU).contiguous();
     out.lastLogits = FloatArray({last.size(0)}, std::vector<float>(last.data_ptr<float>(), last.data_ptr<float>() + last.numel()));
-    const int64_t k = std::clamp<int64_t>(leadingVocabColumns, 0, config().text.vocabSize);
-    auto leading = torch::nn::functional::linear(hidden, impl_->model->lmHeadWeight().narrow(0, 0, k))
+    const int64_t k = std::clamp<int64_t>(leadingVocabColumns, 0, info.config.text.vocabSize);
+    auto leading = torch::nn::functional::linear(hidden, model->lmHeadWeight().narrow(0, 0, k))
                        .to(torch::kFloat32).to(torch::kCPU).contiguous();
     out.leadingLogits = FloatArray({leading.size(0), k},
                                    std::vector<float>(leading.data_ptr<float>(), leading.data_ptr<float>() + leading.numel()));

@@ -25,6 +25,9 @@ struct Session::Impl {
     // Embeds the prompt (vision tower included) and runs the decoder over it: final hidden states [1, N, hidden].
     torch::Tensor prefillHidden(const PreparedInput& input, models::KVCache* cache,
                                 const models::DecoderRunOptions& run) const;
+
+    // Logits of a prompt pass's hidden states [N, hidden]: the full last row and vocab ids 0..k-1 everywhere.
+    PrefillOutput logitsOf(const torch::Tensor& hidden, int64_t leadingVocabColumns) const;
 };
 
 }  // namespace headscope

@@ -91,7 +91,9 @@ private Q_SLOTS:
         GenerationOptions options;
         options.maxNewTokens = referenceJson_.at("greedy").at("max_new_tokens").get<int64_t>();
         options.stopTokenIds = referenceJson_.at("greedy").at("eos_token_ids").get<std::vector<int64_t>>();
-        const GenerationResult result = headscope::detail::runGeneration(session_->impl(), input_, options, {}, nullptr, &hook);
+        models::DecoderRunOptions run;
+        run.headHook = &hook;
+        const GenerationResult result = headscope::detail::runGeneration(session_->impl(), input_, options, {}, nullptr, run);
         QCOMPARE(result.ids, gains.at("greedy_ids").get<std::vector<int64_t>>());
     }
 };

@@ -32,6 +32,7 @@ struct ModelInfo {
     std::string folder;
     std::string name;  // the folder's name
     ModelConfig config;
+    std::string configHash;  // FNV-1a 64 of config.json's bytes, hex: tells copies of one model from others
     std::string device;  // "cpu", "cuda:0"
     std::string dtype;   // "float32", "bfloat16", "float16"
     int threads = 0;

@@ -14,6 +14,15 @@ public:
     virtual torch::Tensor onHeadOutput(int64_t layer, const torch::Tensor& headOutput, int64_t queryStart) = 0;
 };
 
+// Sees the post-softmax attention weights of the text decoder, one query chunk at a time, so that
+// statistics can be reduced on the fly instead of keeping layers x heads x N x N maps.
+class AttentionObserver {
+public:
+    virtual ~AttentionObserver() = default;
+    // probs [batch, heads, rows, keys]: rows are sequence positions queryStart .. queryStart + rows - 1.
+    virtual void onAttentionProbs(int64_t layer, const torch::Tensor& probs, int64_t queryStart) = 0;
+};
+
 // Multiplies head h of layer l by scale[l][h]: the mechanism of class-conditioned rescaling and of gates.
 class HeadScaleHook : public HeadOutputHook {
 public:

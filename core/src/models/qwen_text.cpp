@@ -54,7 +54,7 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
     v = repeatKv(v, numHeads / numKvHeads);
 
 #if TORCH_VERSION_MAJOR >= 2
-    if (run.fusedAttention) {
+    if (run.fusedAttention && !run.observer) {
         torch::Tensor mask;
         if (t > 1) mask = causalMask(pastLength, t, keys, q.options()).to(q.scalar_type());
         auto fused = at::scaled_dot_product_attention(q, k, v, mask);
@@ -69,7 +69,9 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
         const int64_t rows = std::min(chunk, t - start);
         torch::Tensor mask;
         if (t > 1) mask = causalMask(pastLength + start, rows, keys, q.options());
-        chunks.push_back(eagerAttention(q.narrow(2, start, rows), k, v, mask));
+        torch::Tensor probs;
+        chunks.push_back(eagerAttention(q.narrow(2, start, rows), k, v, mask, run.observer ? &probs : nullptr));
+        if (run.observer) run.observer->onAttentionProbs(layerIndex, probs, pastLength + start);
     }
     auto heads = chunks.size() == 1 ? chunks[0] : torch::cat(chunks, 2);  // [B, H, T, D]
     if (run.headHook) heads = run.headHook->onHeadOutput(layerIndex, heads, pastLength);

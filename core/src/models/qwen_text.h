@@ -27,6 +27,7 @@ struct RunCancelled : std::runtime_error {
 // Optional per-run observers and edits.
 struct DecoderRunOptions {
     HeadOutputHook* headHook = nullptr;
+    AttentionObserver* observer = nullptr;  // needs the weights, so it selects the eager path
     const std::atomic<bool>* cancel = nullptr;  // checked between layers; a set flag throws RunCancelled
     int64_t queryChunk = 512;  // attention is computed this many query rows at a time (bounds memory)
     // LibTorch 2.x's fused scaled_dot_product_attention where available; the eager path is the reference
