@@ -1,63 +1,71 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "headscope/error.h"
+#include "headscope/analysis.h"
 #include "headscope/safetensors.h"
+#include "model_input.h"
 
 namespace headscope::cli {
 
 namespace {
 
-// pixel_values and image_grid_thw taken from another implementation's output, to compare models apart
-// from image resizing.
-ProcessedImage readPixelValues(const std::string& path) {
-    SafetensorsFile file(path);
-    const TensorView* pixels = file.find("pixel_values");
-    const TensorView* grid = file.find("image_grid_thw");
-    if (!pixels) throw InvalidInputError(path + ": has no tensor 'pixel_values'");
-    if (!grid) throw InvalidInputError(path + ": has no tensor 'image_grid_thw'");
-    if (pixels->shape.size() != 2) throw InvalidInputError(path + ": 'pixel_values' must be 2-D [patches, dim]");
-    const std::vector<int64_t> g = toInt64Vector(*grid);
-    if (g.size() != 3) throw InvalidInputError(path + ": 'image_grid_thw' must hold three values (one image)");
-    ProcessedImage image;
-    image.grid = {g[0], g[1], g[2]};
-    image.pixelValues = FloatArray(pixels->shape, toFloatVector(*pixels));
-    return image;
+void addF32(std::vector<TensorToWrite>& tensors, const std::string& name, const FloatArray& a) {
+    tensors.push_back(makeF32Tensor(name, a.shape, a.data));
+}
+
+// --grad-target: "auto" (the greedy token at the last prompt position), "none", or a token id.
+std::optional<int64_t> gradientTarget(const Arguments& args, const PrefillOutput& baseline) {
+    const std::string choice = args.valueOr("grad-target", "auto");
+    if (choice == "none") return std::nullopt;
+    if (choice == "auto") {
+        const auto& logits = baseline.lastLogits.data;
+        return std::max_element(logits.begin(), logits.end()) - logits.begin();
+    }
+    return args.intOr("grad-target", 0);
 }
 
 }  // namespace
 
 int runDump(const Arguments& args) {
-    args.allowOnly({"model", "image", "pixel-values", "prompt", "system", "out", "device", "dtype", "threads"});
-    if (args.has("image") == args.has("pixel-values")) throw UsageError("give exactly one of --image and --pixel-values");
+    std::set<std::string> allowed = kModelInputOptions;
+    allowed.insert({"out", "gains", "grad-target"});
+    args.allowOnly(allowed);
     const std::string outPath = args.value("out");
-    auto session = Session::load(args.value("model"), loadOptionsFrom(args));
+    ModelInput model = loadModelInput(args);
+    const Session& session = *model.session;
+    const PreparedInput& input = model.input;
 
-    ChatPrompt prompt;
-    prompt.userText = args.value("prompt");
-    if (args.has("system")) prompt.systemPrompt = args.value("system");
-    PreparedInput input;
-    if (args.has("image")) {
-        const RgbImage image = loadImageFile(args.value("image"));
-        input = session->prepare(prompt, &image);
-    } else {
-        input = session->prepareWithPixels(prompt, readPixelValues(args.value("pixel-values")));
-    }
-    const PrefillOutput prefill = session->prefill(input, 8);
-
+    const AnalyzedPrefill baseline = prefillAnalyzed(session, input, {});
     const auto n = static_cast<int64_t>(input.inputIds.size());
     std::vector<TensorToWrite> tensors;
     tensors.push_back(makeI64Tensor("input_ids", {n}, input.inputIds));
     tensors.push_back(makeI64Tensor("position_ids", input.positionIds.shape, input.positionIds.data));
-    tensors.push_back(makeF32Tensor("logits_last", prefill.lastLogits.shape, prefill.lastLogits.data));
-    tensors.push_back(makeF32Tensor("logits_first8", prefill.leadingLogits.shape, prefill.leadingLogits.data));
+    addF32(tensors, "logits_last", baseline.logits.lastLogits);
+    addF32(tensors, "logits_first8", baseline.logits.leadingLogits);
+    addF32(tensors, "sv", baseline.statistics.visualShare);
+    addF32(tensors, "attn_last", baseline.queryRow);
     if (input.image) {
         const GridTHW& g = input.image->grid;
         tensors.push_back(makeI64Tensor("image_grid_thw", {1, 3}, {g.t, g.h, g.w}));
-        tensors.push_back(makeF32Tensor("pixel_values", input.image->pixelValues.shape, input.image->pixelValues.data));
+        addF32(tensors, "pixel_values", input.image->pixelValues);
     }
-    writeSafetensors(outPath, tensors,
-                     {{"format", "pt"}, {"producer", "headscope-cli dump"}, {"rope_delta", std::to_string(input.ropeDelta)}});
+    const HeadControl gains = gainsFrom(args, session);
+    if (!gains.gains.data.empty()) {
+        const AnalyzedPrefill controlled = prefillAnalyzed(session, input, gains);
+        addF32(tensors, "gains", gains.gains);
+        addF32(tensors, "gains_logits_last", controlled.logits.lastLogits);
+        addF32(tensors, "gains_logits_first8", controlled.logits.leadingLogits);
+    }
+    std::map<std::string, std::string> metadata = {
+        {"format", "pt"}, {"producer", "headscope-cli dump"}, {"rope_delta", std::to_string(input.ropeDelta)}};
+    if (const auto target = gradientTarget(args, baseline.logits)) {
+        // The gate gradient at the last prompt position, for `target` as the next token.
+        const TokenExplanation e = explainToken(session, input, {}, 0, *target);
+        addF32(tensors, "grad_gate", e.gateGradient);
+        metadata["grad_target"] = std::to_string(e.target);
+        metadata["logp_target"] = std::to_string(e.logProbability);
+    }
+    writeSafetensors(outPath, tensors, metadata);
     std::fprintf(stderr, "wrote %zu tensors for %lld prompt tokens to %s\n", tensors.size(), static_cast<long long>(n),
                  outPath.c_str());
     return 0;

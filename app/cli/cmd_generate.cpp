@@ -2,53 +2,25 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "model_input.h"
 
 namespace headscope::cli {
 
-namespace {
-
-GenerationOptions generationOptionsFrom(const Arguments& args, const Session& session) {
-    GenerationOptions options;
-    options.maxNewTokens = args.intOr("max-new-tokens", 128);
-    if (options.maxNewTokens < 0) throw UsageError("--max-new-tokens must be >= 0");
-    SamplingOptions& s = options.sampling;
-    s.doSample = args.has("sample");
-    s.temperature = args.numberOr("temperature", session.generationDefaults().temperature);
-    s.topK = args.intOr("top-k", session.generationDefaults().topK);
-    s.topP = args.numberOr("top-p", session.generationDefaults().topP);
-    s.seed = static_cast<uint64_t>(args.intOr("seed", 0));
-    if (s.topP <= 0 || s.topP > 1) throw UsageError("--top-p must be in (0, 1]");
-    if (s.topK < 0) throw UsageError("--top-k must be >= 0");
-    return options;
-}
-
-}  // namespace
-
 int runGenerate(const Arguments& args) {
-    args.allowOnly({"model", "image", "prompt", "system", "max-new-tokens", "device", "dtype", "threads", "sample",
-                    "temperature", "top-k", "top-p", "seed", "json"});
+    std::set<std::string> allowed = kModelInputOptions;
+    allowed.insert(kDecodingOptions.begin(), kDecodingOptions.end());
+    allowed.insert("json");
+    args.allowOnly(allowed);
     const bool json = args.has("json");
-    auto session = Session::load(args.value("model"), loadOptionsFrom(args));
-    for (const auto& name : session->info().unusedTensors)
-        std::fprintf(stderr, "note: checkpoint tensor '%s' is not used by the model\n", name.c_str());
-
-    ChatPrompt prompt;
-    prompt.userText = args.value("prompt");
-    if (args.has("system")) prompt.systemPrompt = args.value("system");
-    PreparedInput input;
-    if (args.has("image")) {
-        const RgbImage image = loadImageFile(args.value("image"));
-        input = session->prepare(prompt, &image);
-    } else {
-        input = session->prepare(prompt, nullptr);
-    }
-    const GenerationOptions options = generationOptionsFrom(args, *session);
+    ModelInput model = loadModelInput(args);
+    const Session& session = *model.session;
+    const PreparedInput& input = model.input;
     auto stream = [&](int64_t, const std::string& piece) {
         if (json) return;
         std::fputs(piece.c_str(), stdout);
         std::fflush(stdout);
     };
-    const GenerationResult result = session->generate(input, options, stream);
+    const GenerationResult result = session.generate(input, decodingFrom(args, session), stream);
 
     const double prefillRate = result.prefillSeconds > 0 ? result.promptTokens / result.prefillSeconds : 0;
     // The first generated token comes from the prefill; the decode loop produced the rest.
@@ -56,9 +28,9 @@ int runGenerate(const Arguments& args) {
     const double decodeRate = result.decodeSeconds > 0 ? decoded / result.decodeSeconds : 0;
     if (json) {
         nlohmann::json out = {
-            {"model", session->info().folder},
-            {"device", session->info().device},
-            {"dtype", session->info().dtype},
+            {"model", session.info().folder},
+            {"device", session.info().device},
+            {"dtype", session.info().dtype},
             {"prompt_tokens", result.promptTokens},
             {"generated_ids", result.ids},
             {"text", result.text},
@@ -75,7 +47,7 @@ int runGenerate(const Arguments& args) {
     } else {
         std::printf("\n\n[%lld prompt tokens, prefill %.1f tok/s; %zu generated, decode %.1f tok/s; %s %s, %d threads]\n",
                     static_cast<long long>(result.promptTokens), prefillRate, result.ids.size(), decodeRate,
-                    session->info().device.c_str(), session->info().dtype.c_str(), session->info().threads);
+                    session.info().device.c_str(), session.info().dtype.c_str(), session.info().threads);
     }
     return 0;
 }

@@ -18,7 +18,8 @@ void printUsage() {
         "             [--sample] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--json]\n"
         "  tokenize   --model DIR [--text TEXT | < file] [--decode]\n"
         "  dump       --model DIR (--image FILE | --pixel-values FILE.safetensors) --prompt TEXT\n"
-        "             --out FILE.safetensors [--device ...] [--dtype ...] [--threads N]\n"
+        "             --out FILE.safetensors [--gains L:H:G,...] [--grad-target auto|none|ID]\n"
+        "             [--device ...] [--dtype ...] [--threads N]\n"
         "  make-random-model --out DIR [--preset tiny|tiny-qwen2-vl|qwen2-0.5b] [--seed S]\n"
         "\n"
         "Run a command with --help for details.\n",

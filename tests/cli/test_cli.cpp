@@ -82,20 +82,27 @@ private slots:
     void dumpWithReferencePixelsMatches() {
         QTemporaryDir dir;
         const QString out = dir.filePath("dump.safetensors");
+        QStringList gains;  // the reference's gain items as LAYER:HEAD:GAIN
+        for (const auto& item : reference_.at("gains").at("items"))
+            gains << QStringLiteral("%1:%2:%3").arg(item[0].get<int>()).arg(item[1].get<int>()).arg(item[2].get<double>());
         const Run run = runCli({"dump", "--model", model_, "--pixel-values", model_ + "/reference.safetensors",
                                 "--prompt", QString::fromStdString(reference_.at("prompt").get<std::string>()),
-                                "--out", out, "--device", "cpu", "--dtype", "fp32"});
+                                "--out", out, "--device", "cpu", "--dtype", "fp32", "--gains", gains.join(','),
+                                "--grad-target", "auto"});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         SafetensorsFile dump(out.toStdString());
         SafetensorsFile ref(fixtureDir("qwen25vl-tiny") + "/reference.safetensors");
         for (const char* name : {"input_ids", "image_grid_thw", "position_ids"})
             QCOMPARE(referenceInts(dump, name).data, referenceInts(ref, name).data);
         QCOMPARE(dump.find("input_ids")->dtype, DType::I64);
-        for (const char* name : {"logits_last", "logits_first8"}) {
+        for (const char* name : {"logits_last", "logits_first8", "sv", "attn_last", "gains", "gains_logits_last",
+                                 "gains_logits_first8", "grad_gate"}) {
             const FloatArray a = referenceFloats(dump, name), b = referenceFloats(ref, name);
             QCOMPARE(a.shape, b.shape);
             QVERIFY2(maxAbsDiff(a.data, b.data) <= 1e-4, name);
         }
+        QCOMPARE(QString::fromStdString(dump.metadata().at("grad_target")),
+                 QString::number(reference_.at("grad_gate").at("target_token").get<int64_t>()));
         QCOMPARE(referenceFloats(dump, "pixel_values").data, referenceFloats(ref, "pixel_values").data);
     }
 
@@ -128,6 +135,16 @@ private slots:
         QCOMPARE(run.exitCode, 0);
         QVERIFY(run.out.startsWith(QByteArray::fromStdString(reference_.at("greedy").at("text").get<std::string>())));
         QVERIFY(run.out.contains("prefill") && run.out.contains("tok/s"));
+    }
+
+    void gainsOptionErrors() {
+        for (const QString& bad : {QStringLiteral("0:1"), QStringLiteral("0:1:x"), QStringLiteral("9:0:1.5"),
+                                   QStringLiteral("a:b:c")}) {
+            const Run run = runCli({"dump", "--model", model_, "--prompt", "x", "--out", "/tmp/never.safetensors",
+                                    "--gains", bad});
+            QCOMPARE(run.exitCode, 2);
+            QVERIFY2(run.err.contains("--gains"), run.err.constData());
+        }
     }
 
     void usageAndInputErrors() {

@@ -1,0 +1,111 @@
+#include "model_input.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "headscope/error.h"
+#include "headscope/safetensors.h"
+
+namespace headscope::cli {
+
+const std::set<std::string> kModelInputOptions = {"model", "image", "pixel-values", "prompt", "system",
+                                                  "device", "dtype", "threads"};
+const std::set<std::string> kDecodingOptions = {"max-new-tokens", "sample", "temperature", "top-k", "top-p", "seed"};
+
+namespace {
+
+// pixel_values and image_grid_thw taken from another implementation's output, to compare models apart
+// from image resizing.
+ProcessedImage readPixelValues(const std::string& path) {
+    SafetensorsFile file(path);
+    const TensorView* pixels = file.find("pixel_values");
+    const TensorView* grid = file.find("image_grid_thw");
+    if (!pixels) throw InvalidInputError(path + ": has no tensor 'pixel_values'");
+    if (!grid) throw InvalidInputError(path + ": has no tensor 'image_grid_thw'");
+    if (pixels->shape.size() != 2) throw InvalidInputError(path + ": 'pixel_values' must be 2-D [patches, dim]");
+    const std::vector<int64_t> g = toInt64Vector(*grid);
+    if (g.size() != 3) throw InvalidInputError(path + ": 'image_grid_thw' must hold three values (one image)");
+    ProcessedImage image;
+    image.grid = {g[0], g[1], g[2]};
+    image.pixelValues = FloatArray(pixels->shape, toFloatVector(*pixels));
+    return image;
+}
+
+int64_t parseInteger(const std::string& text, const std::string& item) {
+    size_t used = 0;
+    long long value = 0;
+    try {
+        value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size()) throw UsageError("--gains: '" + item + "' is not LAYER:HEAD:GAIN");
+    return value;
+}
+
+}  // namespace
+
+ModelInput loadModelInput(const Arguments& args) {
+    if (args.has("image") && args.has("pixel-values")) throw UsageError("give at most one of --image and --pixel-values");
+    ModelInput out;
+    out.session = Session::load(args.value("model"), loadOptionsFrom(args));
+    for (const auto& name : out.session->info().unusedTensors)
+        std::fprintf(stderr, "note: checkpoint tensor '%s' is not used by the model\n", name.c_str());
+    ChatPrompt prompt;
+    prompt.userText = args.value("prompt");
+    if (args.has("system")) prompt.systemPrompt = args.value("system");
+    if (args.has("image")) {
+        out.imagePath = args.value("image");
+        const RgbImage image = loadImageFile(out.imagePath);
+        out.input = out.session->prepare(prompt, &image);
+    } else if (args.has("pixel-values")) {
+        out.input = out.session->prepareWithPixels(prompt, readPixelValues(args.value("pixel-values")));
+    } else {
+        out.input = out.session->prepare(prompt, nullptr);
+    }
+    return out;
+}
+
+HeadControl gainsFrom(const Arguments& args, const Session& session) {
+    HeadControl control;
+    if (!args.has("gains")) return control;
+    const int64_t layers = session.config().text.numLayers, heads = session.config().text.numHeads;
+    control.gains = FloatArray({layers, heads}, std::vector<float>(static_cast<size_t>(layers * heads), 1.0f));
+    std::stringstream list(args.value("gains"));
+    std::string item;
+    while (std::getline(list, item, ',')) {
+        const auto first = item.find(':'), second = item.find(':', first == std::string::npos ? 0 : first + 1);
+        if (first == std::string::npos || second == std::string::npos)
+            throw UsageError("--gains: '" + item + "' is not LAYER:HEAD:GAIN");
+        const int64_t layer = parseInteger(item.substr(0, first), item);
+        const int64_t head = parseInteger(item.substr(first + 1, second - first - 1), item);
+        char* end = nullptr;
+        const std::string gainText = item.substr(second + 1);
+        const double gain = std::strtod(gainText.c_str(), &end);
+        if (gainText.empty() || *end != '\0' || !std::isfinite(gain))
+            throw UsageError("--gains: '" + item + "' has no valid gain");
+        if (layer < 0 || layer >= layers || head < 0 || head >= heads)
+            throw UsageError("--gains: layer " + std::to_string(layer) + ", head " + std::to_string(head) +
+                             " is outside the model's " + std::to_string(layers) + " x " + std::to_string(heads) + " heads");
+        control.gains.data[static_cast<size_t>(layer * heads + head)] = static_cast<float>(gain);
+    }
+    return control;
+}
+
+GenerationOptions decodingFrom(const Arguments& args, const Session& session) {
+    GenerationOptions options;
+    options.maxNewTokens = args.intOr("max-new-tokens", 128);
+    if (options.maxNewTokens < 0) throw UsageError("--max-new-tokens must be >= 0");
+    SamplingOptions& s = options.sampling;
+    s.doSample = args.has("sample");
+    s.temperature = args.numberOr("temperature", session.generationDefaults().temperature);
+    s.topK = args.intOr("top-k", session.generationDefaults().topK);
+    s.topP = args.numberOr("top-p", session.generationDefaults().topP);
+    s.seed = static_cast<uint64_t>(args.intOr("seed", 0));
+    if (s.topP <= 0 || s.topP > 1) throw UsageError("--top-p must be in (0, 1]");
+    if (s.topK < 0) throw UsageError("--top-k must be >= 0");
+    return options;
+}
+
+}  // namespace headscope::cli
