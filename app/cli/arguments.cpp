@@ -5,7 +5,8 @@
 namespace headscope::cli {
 
 namespace {
-const std::set<std::string> kSwitches = {"json", "decode", "sample", "help"};
+const std::set<std::string> kSwitches = {"json", "decode", "sample", "help", "contrib", "no-enhance-perception",
+                                         "no-enhance-reasoning", "attenuate-others"};
 }
 
 Arguments Arguments::parse(int argc, char** argv) {

@@ -40,5 +40,8 @@ int runGenerate(const Arguments& args);
 int runTokenize(const Arguments& args);
 int runDump(const Arguments& args);
 int runMakeRandomModel(const Arguments& args);
+int runProfile(const Arguments& args);
+int runCompare(const Arguments& args);
+int runContrib(const Arguments& args);
 
 }  // namespace headscope::cli

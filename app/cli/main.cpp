@@ -21,6 +21,16 @@ void printUsage() {
         "             --out FILE.safetensors [--gains L:H:G,...] [--grad-target auto|none|ID]\n"
         "             [--device ...] [--dtype ...] [--threads N]\n"
         "  make-random-model --out DIR [--preset tiny|tiny-qwen2-vl|qwen2-0.5b] [--seed S]\n"
+        "  profile    --model DIR [--image FILE] --prompt TEXT --out BASE [--name NAME] [RULE]\n"
+        "             [--query last|mean|POSITION] [--contrib] [DECODING] [--json]\n"
+        "  compare    --model DIR [--image FILE] --prompt TEXT [--profile P | RULE] [DECODING] [--json]\n"
+        "  contrib    --model DIR [--image FILE] --prompt TEXT [--token K] [--target auto|ID] [--csv FILE]\n"
+        "             [--profile-out BASE] [DECODING] [--json]\n"
+        "\n"
+        "RULE:     [--l-perc N] [--l-reas N] [--tau-perc X] [--tau-reas X] [--g-perc X] [--g-reas X]\n"
+        "          [--no-enhance-perception] [--no-enhance-reasoning] [--attenuate-others [--g-other X]]\n"
+        "          (defaults: the paper's, l_perc 7, l_reas 3, tau_perc 0.22, tau_reas 0.01, g 1.16 / 1.30)\n"
+        "DECODING: [--max-new-tokens N] [--sample] [--temperature T] [--top-k K] [--top-p P] [--seed S]\n"
         "\n"
         "Run a command with --help for details.\n",
         stdout);
@@ -40,6 +50,9 @@ int main(int argc, char** argv) {
         if (command == "tokenize") return headscope::cli::runTokenize(args);
         if (command == "dump") return headscope::cli::runDump(args);
         if (command == "make-random-model") return headscope::cli::runMakeRandomModel(args);
+        if (command == "profile") return headscope::cli::runProfile(args);
+        if (command == "compare") return headscope::cli::runCompare(args);
+        if (command == "contrib") return headscope::cli::runContrib(args);
         std::fprintf(stderr, "headscope-cli: unknown command '%s'\n\n", command.c_str());
         printUsage();
         return 2;

@@ -7,73 +7,14 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <string>
 
-#include "headscope/random_model.h"
-#include "headscope/session.h"
+#include "bench_support.h"
 
 using namespace headscope;
 
 namespace {
 
-const std::string& modelFolder() {
-    static const std::string folder = [] {
-        const char* env = std::getenv("HEADSCOPE_BENCH_MODEL");
-        std::string path = env ? env : std::string(HEADSCOPE_BENCH_MODEL_DIR);
-        if (!std::filesystem::exists(path)) {
-            std::fprintf(stderr, "writing a random Qwen2-0.5B-sized checkpoint to %s (once)\n", path.c_str());
-            writeRandomQwenModel(path, randomModelPreset("qwen2-0.5b"), 2024);
-        }
-        return path;
-    }();
-    return folder;
-}
-
-Session& session() {
-    static std::unique_ptr<Session> s = [] {
-        LoadOptions options;
-        options.device = DeviceChoice::Cpu;
-        options.dtype = DTypeChoice::Float32;
-        return Session::load(modelFolder(), options);
-    }();
-    return *s;
-}
-
-// A text-only prompt of exactly `tokens` ids: the chat frame around filler text, trimmed to length.
-PreparedInput promptOfLength(int64_t tokens) {
-    ChatPrompt prompt;
-    for (int i = 0; i < tokens; ++i) prompt.userText += "ab ";
-    PreparedInput input = session().prepare(prompt, nullptr);
-    input.inputIds.resize(static_cast<size_t>(tokens));
-    input.positionIds = computeMropePositions(input.inputIds, {}, session().config().imageTokenId, 2, &input.ropeDelta);
-    return input;
-}
-
-// Resident-set high-water mark in MiB since the last reset (Linux /proc).
-double peakResidentMiB() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-}
-double residentMiB() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-}
-void resetPeakResident() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-GenerationOptions greedy(int64_t newTokens) {
-    GenerationOptions options;
-    options.maxNewTokens = newTokens;
-    options.stopTokenIds = {-1};  // never stop early: every run decodes the same count
-    return options;
-}
+using namespace headscope::bench;
 
 void BM_Prefill(benchmark::State& state) {
     const PreparedInput input = promptOfLength(state.range(1));  // loads the model first: loading sets threads

@@ -28,9 +28,9 @@ FloatArray ones(int64_t layers, int64_t heads) { return FloatArray({layers, head
 class AnalysisTest : public QObject {
     Q_OBJECT
 
-    std::string dir_;
-    std::unique_ptr<Session> session_;
-    std::unique_ptr<SafetensorsFile> reference_;
+    QwenFixture f_;
+    Session* session_ = nullptr;
+    SafetensorsFile* reference_ = nullptr;
     nlohmann::json json_;
     PreparedInput input_;  // with the reference pixel values
 
@@ -43,20 +43,11 @@ class AnalysisTest : public QObject {
 private slots:
     void initTestCase() {
         HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
-        dir_ = fixtureDir("qwen25vl-tiny");
-        LoadOptions options;
-        options.device = DeviceChoice::Cpu;
-        options.dtype = DTypeChoice::Float32;
-        session_ = Session::load(dir_, options);
-        reference_ = std::make_unique<SafetensorsFile>(dir_ + "/reference.safetensors");
-        json_ = readJsonFile(dir_ + "/reference.json");
-        ProcessedImage pixels;
-        const Int64Array grid = referenceInts(*reference_, "image_grid_thw");
-        pixels.grid = {grid.data[0], grid.data[1], grid.data[2]};
-        pixels.pixelValues = referenceFloats(*reference_, "pixel_values");
-        ChatPrompt prompt;
-        prompt.userText = json_.at("prompt").get<std::string>();
-        input_ = session_->prepareWithPixels(prompt, pixels);
+        f_ = loadQwenFixture();
+        session_ = f_.session.get();
+        reference_ = f_.reference.get();
+        json_ = f_.json;
+        input_ = f_.input;
     }
 
     void promptSpansOfTheFixture() {

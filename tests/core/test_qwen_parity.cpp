@@ -12,27 +12,22 @@ using namespace headscope::testing;
 class QwenParityTest : public QObject {
     Q_OBJECT
 
+    QwenFixture f_;
     std::string dir_;
-    std::unique_ptr<Session> session_;
-    std::unique_ptr<SafetensorsFile> reference_;
+    Session* session_ = nullptr;
+    SafetensorsFile* reference_ = nullptr;
     nlohmann::json referenceJson_;
 
-    ChatPrompt prompt() const {
-        ChatPrompt p;
-        p.userText = referenceJson_.at("prompt").get<std::string>();
-        return p;
-    }
+    ChatPrompt prompt() const { return f_.prompt(); }
 
 private slots:
     void initTestCase() {
         HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
-        dir_ = fixtureDir("qwen25vl-tiny");
-        LoadOptions options;
-        options.device = DeviceChoice::Cpu;
-        options.dtype = DTypeChoice::Float32;
-        session_ = Session::load(dir_, options);
-        reference_ = std::make_unique<SafetensorsFile>(dir_ + "/reference.safetensors");
-        referenceJson_ = readJsonFile(dir_ + "/reference.json");
+        f_ = loadQwenFixture();
+        dir_ = f_.dir;
+        session_ = f_.session.get();
+        reference_ = f_.reference.get();
+        referenceJson_ = f_.json;
     }
 
     void loadsTheCheckpointCompletely() {
@@ -63,12 +58,7 @@ private slots:
     }
 
     void logitsMatchGivenTheReferencePixels() {
-        ProcessedImage pixels;
-        const Int64Array grid = referenceInts(*reference_, "image_grid_thw");
-        pixels.grid = {grid.data[0], grid.data[1], grid.data[2]};
-        pixels.pixelValues = referenceFloats(*reference_, "pixel_values");
-        const PreparedInput input = session_->prepareWithPixels(prompt(), pixels);
-        const PrefillOutput out = session_->prefill(input, 8);
+        const PrefillOutput out = session_->prefill(f_.input, 8);
 
         const FloatArray last = referenceFloats(*reference_, "logits_last");
         QCOMPARE(out.lastLogits.shape, last.shape);

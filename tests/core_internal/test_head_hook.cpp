@@ -13,9 +13,9 @@ using namespace headscope::testing;
 class HeadHookTest : public QObject {
     Q_OBJECT
 
-    std::string dir_;
-    std::unique_ptr<Session> session_;
-    std::unique_ptr<SafetensorsFile> reference_;
+    QwenFixture f_;
+    Session* session_ = nullptr;
+    SafetensorsFile* reference_ = nullptr;
     nlohmann::json referenceJson_;
     PreparedInput input_;
 
@@ -39,20 +39,11 @@ class HeadHookTest : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
-        dir_ = fixtureDir("qwen25vl-tiny");
-        LoadOptions options;
-        options.device = DeviceChoice::Cpu;
-        options.dtype = DTypeChoice::Float32;
-        session_ = Session::load(dir_, options);
-        reference_ = std::make_unique<SafetensorsFile>(dir_ + "/reference.safetensors");
-        referenceJson_ = readJsonFile(dir_ + "/reference.json");
-        ProcessedImage pixels;
-        const Int64Array grid = referenceInts(*reference_, "image_grid_thw");
-        pixels.grid = {grid.data[0], grid.data[1], grid.data[2]};
-        pixels.pixelValues = referenceFloats(*reference_, "pixel_values");
-        ChatPrompt prompt;
-        prompt.userText = referenceJson_.at("prompt").get<std::string>();
-        input_ = session_->prepareWithPixels(prompt, pixels);
+        f_ = loadQwenFixture();
+        session_ = f_.session.get();
+        reference_ = f_.reference.get();
+        referenceJson_ = f_.json;
+        input_ = f_.input;
     }
 
     void unitGainsChangeNothingBitForBit() {

@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.h"
 #include "headscope/array.h"
 #include "headscope/safetensors.h"
+#include "headscope/session.h"
 
 namespace headscope::testing {
 
@@ -33,6 +35,39 @@ double maxAbsDiff(const A& a, const B& b) {
     for (size_t i = 0; i < a.size() && i < b.size(); ++i)
         worst = std::max(worst, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
     return worst;
+}
+
+// The qwen25vl-tiny fixture loaded in fp32 on CPU with its reference files, and its prompt prepared with
+// the reference pixel values (so that model numbers are compared apart from image resizing).
+struct QwenFixture {
+    std::string dir;
+    std::unique_ptr<Session> session;
+    std::unique_ptr<SafetensorsFile> reference;
+    nlohmann::json json;
+    PreparedInput input;
+
+    ChatPrompt prompt() const {
+        ChatPrompt p;
+        p.userText = json.at("prompt").get<std::string>();
+        return p;
+    }
+};
+
+inline QwenFixture loadQwenFixture() {
+    QwenFixture f;
+    f.dir = fixtureDir("qwen25vl-tiny");
+    LoadOptions options;
+    options.device = DeviceChoice::Cpu;
+    options.dtype = DTypeChoice::Float32;
+    f.session = Session::load(f.dir, options);
+    f.reference = std::make_unique<SafetensorsFile>(f.dir + "/reference.safetensors");
+    f.json = readJsonFile(f.dir + "/reference.json");
+    ProcessedImage pixels;
+    const Int64Array grid = referenceInts(*f.reference, "image_grid_thw");
+    pixels.grid = {grid.data[0], grid.data[1], grid.data[2]};
+    pixels.pixelValues = referenceFloats(*f.reference, "pixel_values");
+    f.input = f.session->prepareWithPixels(f.prompt(), pixels);
+    return f;
 }
 
 }  // namespace headscope::testing
