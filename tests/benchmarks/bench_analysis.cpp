@@ -58,12 +58,12 @@ void BM_StatisticsPeakMemory(benchmark::State& state) {
     setComputeThreads(2);
     double base = 0, plainPeak = 0, statsPeak = 0;
     for (auto _ : state) {
+        startMemoryMeasurement();
         base = residentMiB();
-        resetPeakResident();
         benchmark::DoNotOptimize(session().prefill(input, 0));
         plainPeak = peakResidentMiB() - base;
+        startMemoryMeasurement();
         base = residentMiB();
-        resetPeakResident();
         benchmark::DoNotOptimize(prefillAnalyzed(session(), input, {}, -1, 0));
         statsPeak = peakResidentMiB() - base;
     }

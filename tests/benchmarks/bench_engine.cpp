@@ -68,8 +68,8 @@ void BM_PeakMemoryPrefill2048(benchmark::State& state) {
     setComputeThreads(2);
     double before = 0, peak = 0;
     for (auto _ : state) {
+        startMemoryMeasurement();
         before = residentMiB();
-        resetPeakResident();
         benchmark::DoNotOptimize(session().prefill(input, 0));
         peak = peakResidentMiB();
     }

@@ -1,6 +1,8 @@
 // Shared pieces of the benchmarks: the generated Qwen2-0.5B-sized checkpoint, one loaded session, prompts
 // of exact lengths and resident-memory readings.
 #pragma once
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -62,6 +64,15 @@ inline double residentMiB() {
     return 0;
 }
 inline void resetPeakResident() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+// Makes resident-memory deltas comparable between runs in one process: glibc otherwise raises its mmap
+// threshold after a large free and keeps later large buffers on the heap, where freed memory stays resident.
+inline void startMemoryMeasurement() {
+    static const bool fixedThreshold = mallopt(M_MMAP_THRESHOLD, 1 << 20) == 1;
+    (void)fixedThreshold;
+    malloc_trim(0);
+    resetPeakResident();
+}
 
 
 // Greedy decoding of exactly `newTokens` tokens (no early stop), so runs are comparable.
