@@ -18,7 +18,7 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config
     libtorch-dev libopenblas0-openmp
     libopencv-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev libbenchmark-dev
-    qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev libgl1-mesa-dev
+    qt6-base-dev qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev libgl1-mesa-dev
     xvfb xauth
 )
 
@@ -47,13 +47,17 @@ build
 
 case "$mode" in
 run)
-    # For now the main program is the CLI, on a small randomly initialised checkpoint made on first use:
-    # it shows the whole pipeline (image, chat prompt, vision tower, decoder, streaming) working offline.
+    # The window opens on a small randomly initialised checkpoint (made on first use) and the sample image,
+    # ready to press Generate. Without a display it runs a scripted session under Xvfb and saves a screenshot.
     model=build/models/random-tiny
     [ -d "$model" ] || build/bin/headscope-cli make-random-model --preset tiny --out "$model"
-    echo "HeadScope engine check on $model (random weights: the answer is noise; the timings are real)"
-    build/bin/headscope-cli generate --model "$model" --image resources/samples/shapes.png \
-        --prompt "How many red circles are there?" --max-new-tokens 24
+    args=(--model "$model" --image resources/samples/shapes.png --prompt "How many red circles are there?")
+    if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+        build/bin/headscope "${args[@]}"
+    else
+        echo "No display: running a scripted session under Xvfb; the window is saved to build/headscope-window.png"
+        xvfb-run -a -s "-screen 0 1600x1000x24" build/bin/headscope "${args[@]}" --screenshot build/headscope-window.png
+    fi
     ;;
 test)
     ctest --test-dir build --output-on-failure --timeout 1500

@@ -39,4 +39,9 @@ FloatArray imageGridMap(const FloatArray& row, const KeySpan& imageSpan, const G
 // and each grid cell covers the same fraction of either), bilinear between cell centres.
 FloatArray mapToPixels(const FloatArray& gridMap, int width, int height);
 
+// The image with a pixel map [height, width] colour-mapped (viridis, over the map's own min..max) and
+// alpha-blended on top: out = (1 - opacity) * image + opacity * colour. A constant map blends one colour.
+// Throws InvalidInputError when the map's shape differs from the image's or opacity is outside [0, 1].
+RgbImage blendMapOntoImage(const RgbImage& image, const FloatArray& pixelMap, double opacity);
+
 }  // namespace headscope

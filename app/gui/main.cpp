@@ -1,0 +1,49 @@
+// headscope: the desktop app.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QTranslator>
+
+#include "main_window.h"
+#include "screenshot_script.h"
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("HeadScope");
+    QApplication::setApplicationName("HeadScope");
+    QApplication::setApplicationVersion(HEADSCOPE_VERSION_TEXT);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QApplication::translate("main", "Find and rescale the attention heads of "
+                                                                     "vision-language models."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption model("model", QApplication::translate("main", "Model folder to open."), "folder");
+    const QCommandLineOption image("image", QApplication::translate("main", "Image to open."), "file");
+    const QCommandLineOption prompt("prompt", QApplication::translate("main", "Prompt to put in the box."), "text");
+    const QCommandLineOption screenshot(
+        "screenshot", QApplication::translate("main", "Run a scripted session, save the window to FILE and quit."),
+        "file");
+    const QCommandLineOption language("lang", QApplication::translate("main", "Interface language (en, zh_CN)."),
+                                      "code");
+    parser.addOptions({model, image, prompt, screenshot, language});
+    parser.process(app);
+
+    QTranslator translator;
+    const QLocale locale = parser.isSet(language) ? QLocale(parser.value(language)) : QLocale();
+    if (translator.load(locale, "headscope", "_", ":/i18n")) QApplication::installTranslator(&translator);
+
+    headscope::gui::MainWindow window;
+    window.show();
+    if (parser.isSet(screenshot)) {
+        auto* script = new headscope::gui::ScreenshotScript(&window, parser.value(screenshot), parser.value(image),
+                                                            parser.value(prompt));
+        script->start(parser.value(model));
+        return QApplication::exec();
+    }
+    if (parser.isSet(prompt)) window.setPrompt(parser.value(prompt));
+    if (parser.isSet(image)) window.openImage(parser.value(image));
+    if (parser.isSet(model)) window.openModel(parser.value(model));
+    return QApplication::exec();
+}

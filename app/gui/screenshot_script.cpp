@@ -1,0 +1,65 @@
+#include "screenshot_script.h"
+
+#include <QApplication>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "main_window.h"
+
+namespace headscope::gui {
+
+ScreenshotScript::ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt)
+    : QObject(window), window_(window), path_(std::move(path)), image_(std::move(image)), prompt_(std::move(prompt)) {
+    connect(window_, &MainWindow::modelReady, this, &ScreenshotScript::onModelReady);
+    connect(window_, &MainWindow::runCompleted, this, &ScreenshotScript::onRunCompleted);
+    connect(window_, &MainWindow::mapsUpdated, this, &ScreenshotScript::capture);
+    connect(window_, &MainWindow::modelLoadFailed, this, [](const QString& message) {
+        std::fprintf(stderr, "headscope: %s\n", qPrintable(message));
+        QApplication::exit(1);
+    });
+    QTimer::singleShot(300000, this, [] {
+        std::fprintf(stderr, "headscope: the scripted session did not finish in 5 minutes\n");
+        QApplication::exit(1);
+    });
+}
+
+void ScreenshotScript::start(const QString& model) { window_->openModel(model); }
+
+void ScreenshotScript::onModelReady() {
+    if (!image_.isEmpty() && !window_->openImage(image_)) {
+        QApplication::exit(1);
+        return;
+    }
+    if (!prompt_.isEmpty()) window_->setPrompt(prompt_);
+    window_->generate();
+}
+
+void ScreenshotScript::onRunCompleted(bool rescaled) {
+    if (rescaled) return;
+    const auto& run = *window_->baselineRun();
+    const int tokens = static_cast<int>(run.analyzed.generation.ids.size());
+    if (tokens == 0) {
+        capture();
+        return;
+    }
+    // The head that looked at the image most, and a token from the middle of the answer.
+    const FloatArray& sv = run.analyzed.statistics.visualShare;
+    const auto best = std::max_element(sv.data.begin(), sv.data.end()) - sv.data.begin();
+    const int heads = static_cast<int>(sv.shape.at(1));
+    window_->selectHead(static_cast<int>(best) / heads, static_cast<int>(best) % heads);
+    window_->selectGeneratedToken(tokens / 2);
+}
+
+void ScreenshotScript::capture() {
+    if (captured_) return;
+    captured_ = true;
+    // Let the last repaints land before grabbing.
+    QTimer::singleShot(200, this, [this] {
+        const bool saved = window_->grab().save(path_);
+        std::fprintf(stderr, saved ? "headscope: saved %s\n" : "headscope: cannot write %s\n", qPrintable(path_));
+        QApplication::exit(saved ? 0 : 1);
+    });
+}
+
+}  // namespace headscope::gui

@@ -1,0 +1,30 @@
+// `headscope --screenshot FILE`: drives the window through a typical session (model, image, prompt,
+// Generate, a token and a head selected), saves what a user would see, and quits. For headless machines.
+#pragma once
+#include <QObject>
+#include <QString>
+
+namespace headscope::gui {
+
+class MainWindow;
+
+class ScreenshotScript : public QObject {
+    Q_OBJECT
+
+public:
+    ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt);
+    void start(const QString& model);
+
+private:
+    void onModelReady();
+    void onRunCompleted(bool rescaled);
+    void capture();
+
+    MainWindow* window_;
+    QString path_;
+    QString image_;
+    QString prompt_;
+    bool captured_ = false;
+};
+
+}  // namespace headscope::gui
