@@ -25,9 +25,12 @@ int main(int argc, char** argv) {
     const QCommandLineOption screenshot(
         "screenshot", QApplication::translate("main", "Run a scripted session, save the window to FILE and quit."),
         "file");
+    const QCommandLineOption compare(
+        "screenshot-compare",
+        QApplication::translate("main", "With --screenshot: apply the rescaling and capture the comparison."));
     const QCommandLineOption language("lang", QApplication::translate("main", "Interface language (en, zh_CN)."),
                                       "code");
-    parser.addOptions({model, image, prompt, screenshot, language});
+    parser.addOptions({model, image, prompt, screenshot, compare, language});
     parser.process(app);
 
     QTranslator translator;
@@ -38,7 +41,7 @@ int main(int argc, char** argv) {
     window.show();
     if (parser.isSet(screenshot)) {
         auto* script = new headscope::gui::ScreenshotScript(&window, parser.value(screenshot), parser.value(image),
-                                                            parser.value(prompt));
+                                                            parser.value(prompt), parser.isSet(compare));
         script->start(parser.value(model));
         return QApplication::exec();
     }

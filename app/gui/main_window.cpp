@@ -77,12 +77,14 @@ void MainWindow::buildLayout() {
     imageView_->setPlaceholderText(tr("Drop an image here, or use File > Open Image"));
     connect(imageView_, &widgets::ImageOverlayView::imageDropped, this, [this](const QString& path) { openImage(path); });
     imageInfo_ = new QLabel;
+    imageInfo_->setWordWrap(true);
     imageInfo_->setObjectName("imageInfo");
     opacity_ = new QSlider(Qt::Horizontal);
     opacity_->setObjectName("opacitySlider");
     opacity_->setRange(0, 100);
     opacity_->setValue(55);
     opacity_->setToolTip(tr("Opacity of the attention map over the image"));
+    opacity_->setMinimumWidth(120);
     connect(opacity_, &QSlider::valueChanged, this, [this](int v) { imageView_->setOpacity(v / 100.0); });
     auto* imageBox = new QWidget;
     auto* imageLayout = new QVBoxLayout(imageBox);
@@ -184,8 +186,8 @@ void MainWindow::buildLayout() {
     rightSplitter_->setObjectName("rightSplitter");
     rightSplitter_->addWidget(heatBox);
     rightSplitter_->addWidget(rescalePanel_);
-    rightSplitter_->setStretchFactor(0, 3);
-    rightSplitter_->setStretchFactor(1, 2);
+    rightSplitter_->setStretchFactor(0, 1);
+    rightSplitter_->setStretchFactor(1, 0);
 
     mainSplitter_ = new QSplitter(Qt::Horizontal);
     mainSplitter_->setObjectName("mainSplitter");
@@ -194,7 +196,7 @@ void MainWindow::buildLayout() {
     mainSplitter_->addWidget(rightSplitter_);
     mainSplitter_->setStretchFactor(0, 3);
     mainSplitter_->setStretchFactor(1, 3);
-    mainSplitter_->setStretchFactor(2, 3);
+    mainSplitter_->setStretchFactor(2, 2);
     setCentralWidget(mainSplitter_);
 
     modelInfo_ = new QLabel(tr("No model loaded"));

@@ -86,14 +86,12 @@ void ModelWorker::run(const RunRequest& request) {
         outcome.spans = promptSpans(*session_, input);
         outcome.promptLength = static_cast<int>(input.inputIds.size());
         outcome.generatedPieces = piecesOf(outcome.analyzed.generation.ids);
-        for (int64_t id : input.inputIds) {
-            const bool pad = id == session_->config().imageTokenId;
-            const bool firstPad = pad && (outcome.promptPieces.isEmpty() ||
-                                          input.inputIds[static_cast<size_t>(outcome.promptPieces.size()) - 1] !=
-                                              session_->config().imageTokenId);
-            outcome.promptPieces << (pad ? (firstPad ? tr("[image]") : QString()) : QString::fromStdString(
-                                                                                       session_->tokenizer().decode({id})));
-        }
+        // Prompt tokens as text; the run of image pads shows as one "[image]" piece followed by empty ones.
+        outcome.promptPieces = piecesOf(input.inputIds);
+        const int64_t pad = session_->config().imageTokenId;
+        for (size_t i = 0; i < input.inputIds.size(); ++i)
+            if (input.inputIds[i] == pad)
+                outcome.promptPieces[static_cast<int>(i)] = (i == 0 || input.inputIds[i - 1] != pad) ? tr("[image]") : QString();
         if (input.image) {
             outcome.grid = input.image->grid;
             outcome.mergeSize = static_cast<int>(session_->config().vision.spatialMergeSize);

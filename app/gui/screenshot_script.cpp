@@ -9,11 +9,19 @@
 
 namespace headscope::gui {
 
-ScreenshotScript::ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt)
-    : QObject(window), window_(window), path_(std::move(path)), image_(std::move(image)), prompt_(std::move(prompt)) {
+ScreenshotScript::ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt, bool compare)
+    : QObject(window),
+      window_(window),
+      path_(std::move(path)),
+      image_(std::move(image)),
+      prompt_(std::move(prompt)),
+      compare_(compare) {
     connect(window_, &MainWindow::modelReady, this, &ScreenshotScript::onModelReady);
     connect(window_, &MainWindow::runCompleted, this, &ScreenshotScript::onRunCompleted);
-    connect(window_, &MainWindow::mapsUpdated, this, &ScreenshotScript::capture);
+    connect(window_, &MainWindow::mapsUpdated, this, [this] {
+        if (!compare_) capture();
+        else if (!window_->rescaledRun() && !window_->isBusy()) window_->applyRescale();
+    });
     connect(window_, &MainWindow::modelLoadFailed, this, [](const QString& message) {
         std::fprintf(stderr, "headscope: %s\n", qPrintable(message));
         QApplication::exit(1);
@@ -36,7 +44,10 @@ void ScreenshotScript::onModelReady() {
 }
 
 void ScreenshotScript::onRunCompleted(bool rescaled) {
-    if (rescaled) return;
+    if (rescaled) {
+        capture();
+        return;
+    }
     const auto& run = *window_->baselineRun();
     const int tokens = static_cast<int>(run.analyzed.generation.ids.size());
     if (tokens == 0) {

@@ -12,7 +12,8 @@ class ScreenshotScript : public QObject {
     Q_OBJECT
 
 public:
-    ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt);
+    // compare: after the maps, apply the rescale panel's rule and capture the comparison instead.
+    ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt, bool compare);
     void start(const QString& model);
 
 private:
@@ -24,6 +25,7 @@ private:
     QString path_;
     QString image_;
     QString prompt_;
+    bool compare_ = false;
     bool captured_ = false;
 };
 
