@@ -69,308 +69,392 @@
         <translation>点击一个生成的词元，查看它关注了哪里。</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="145"/>
+        <location filename="../app/gui/main_window.cpp" line="139"/>
+        <source>Selected head</source>
+        <translation>选中的注意力头</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="140"/>
+        <source>Perception heads (mean)</source>
+        <translation>感知头（平均）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="141"/>
+        <source>Reasoning heads (mean)</source>
+        <translation>推理头（平均）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="142"/>
+        <source>All heads (mean)</source>
+        <translation>所有注意力头（平均）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="143"/>
+        <source>All heads (weighted by |contribution|)</source>
+        <translation>所有注意力头（按 |贡献| 加权）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="144"/>
+        <source>Whose attention the image and token maps show</source>
+        <translation>图像图和词元图显示哪些注意力头的注意力</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="154"/>
+        <source>Maps of</source>
+        <translation>注意力图来源</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="163"/>
         <source>Reasoning</source>
         <translation>推理</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="146"/>
+        <location filename="../app/gui/main_window.cpp" line="164"/>
         <source>Compare</source>
         <translation>对比</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="153"/>
+        <location filename="../app/gui/main_window.cpp" line="171"/>
         <source>Visual share S_v</source>
         <translation>视觉占比 S_v</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="154"/>
+        <location filename="../app/gui/main_window.cpp" line="172"/>
         <source>Contribution d log p / d gate</source>
         <translation>贡献 d log p / d gate</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="155"/>
+        <location filename="../app/gui/main_window.cpp" line="173"/>
         <source>Class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="156"/>
+        <location filename="../app/gui/main_window.cpp" line="174"/>
         <source>Gain</source>
         <translation>增益</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="168"/>
+        <location filename="../app/gui/main_window.cpp" line="186"/>
         <source>layer %1, head %2: %3</source>
         <translation>第 %1 层，第 %2 头：%3</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="176"/>
+        <location filename="../app/gui/main_window.cpp" line="194"/>
         <source>Heads</source>
         <translation>注意力头</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="202"/>
+        <location filename="../app/gui/main_window.cpp" line="220"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="214"/>
+        <location filename="../app/gui/main_window.cpp" line="232"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="215"/>
+        <location filename="../app/gui/main_window.cpp" line="233"/>
         <source>Open &amp;Model Folder…</source>
         <translation>打开模型文件夹(&amp;M)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="216"/>
+        <location filename="../app/gui/main_window.cpp" line="234"/>
         <source>Ctrl+Shift+O</source>
         <translation>Ctrl+Shift+O</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="217"/>
+        <location filename="../app/gui/main_window.cpp" line="235"/>
         <source>Recent Models</source>
         <translation>最近的模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="218"/>
+        <location filename="../app/gui/main_window.cpp" line="236"/>
         <source>Open &amp;Image…</source>
         <translation>打开图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="220"/>
+        <location filename="../app/gui/main_window.cpp" line="238"/>
         <source>&amp;Paste Image</source>
         <translation>粘贴图像(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="221"/>
+        <location filename="../app/gui/main_window.cpp" line="239"/>
         <source>Ctrl+Shift+V</source>
         <translation>Ctrl+Shift+V</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="222"/>
+        <location filename="../app/gui/main_window.cpp" line="240"/>
         <source>Recent Images</source>
         <translation>最近的图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="224"/>
+        <location filename="../app/gui/main_window.cpp" line="242"/>
         <source>Import Head &amp;Profile…</source>
         <translation>导入注意力头配置(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="225"/>
+        <location filename="../app/gui/main_window.cpp" line="243"/>
         <source>Ctrl+Shift+I</source>
         <translation>Ctrl+Shift+I</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="226"/>
+        <location filename="../app/gui/main_window.cpp" line="244"/>
         <source>&amp;Export Head Profile…</source>
         <translation>导出注意力头配置(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="228"/>
+        <location filename="../app/gui/main_window.cpp" line="246"/>
         <source>Export Heat Map (PNG/SVG)…</source>
         <translation>导出热图 (PNG/SVG)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="229"/>
+        <location filename="../app/gui/main_window.cpp" line="247"/>
         <source>Export Image Overlay (PNG)…</source>
         <translation>导出图像叠加图 (PNG)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="230"/>
+        <location filename="../app/gui/main_window.cpp" line="248"/>
         <source>Export Head Table (CSV)…</source>
         <translation>导出注意力头表格 (CSV)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="232"/>
+        <location filename="../app/gui/main_window.cpp" line="249"/>
+        <source>Export Log-probability Plot (PNG/SVG)…</source>
+        <translation>导出对数概率图 (PNG/SVG)…</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="251"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="235"/>
+        <location filename="../app/gui/main_window.cpp" line="254"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="236"/>
+        <location filename="../app/gui/main_window.cpp" line="255"/>
         <source>&amp;Generate</source>
         <translation>生成(&amp;G)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="238"/>
+        <location filename="../app/gui/main_window.cpp" line="257"/>
         <source>&amp;Stop</source>
         <translation>停止(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="240"/>
+        <location filename="../app/gui/main_window.cpp" line="259"/>
         <source>&amp;Apply Rescaling</source>
         <translation>应用缩放(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="241"/>
+        <location filename="../app/gui/main_window.cpp" line="260"/>
         <source>Ctrl+R</source>
         <translation>Ctrl+R</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="243"/>
+        <location filename="../app/gui/main_window.cpp" line="262"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="244"/>
+        <location filename="../app/gui/main_window.cpp" line="263"/>
         <source>&amp;About HeadScope</source>
         <translation>关于 HeadScope(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="245"/>
+        <location filename="../app/gui/main_window.cpp" line="264"/>
         <source>About HeadScope</source>
         <translation>关于 HeadScope</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="246"/>
+        <location filename="../app/gui/main_window.cpp" line="265"/>
         <source>&lt;b&gt;HeadScope %1&lt;/b&gt;&lt;p&gt;Finds the attention heads that look at the image and the ones that carry the reasoning, and rescales them live (Functional Attention Control, arXiv 2510.10285).&lt;/p&gt;</source>
         <translation>&lt;b&gt;HeadScope %1&lt;/b&gt;&lt;p&gt;找出关注图像的注意力头和承载推理的注意力头，并实时缩放它们（功能注意力控制，arXiv 2510.10285）。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="252"/>
+        <location filename="../app/gui/main_window.cpp" line="273"/>
+        <location filename="../app/gui/main_window.cpp" line="279"/>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="274"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="275"/>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="276"/>
+        <source>Device of the next model load (auto: CUDA when present)</source>
+        <translation>下次加载模型使用的设备（自动：有 CUDA 时使用 CUDA）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="283"/>
+        <source>Precision of the next model load (auto: bf16 on CUDA, fp32 on CPU)</source>
+        <translation>下次加载模型使用的精度（自动：CUDA 上为 bf16，CPU 上为 fp32）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="285"/>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="358"/>
+        <location filename="../app/gui/main_window.cpp" line="287"/>
+        <source> Device </source>
+        <translation> 设备 </translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="289"/>
+        <source> Precision </source>
+        <translation> 精度 </translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window.cpp" line="399"/>
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="364"/>
+        <location filename="../app/gui/main_window.cpp" line="405"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="374"/>
+        <location filename="../app/gui/main_window.cpp" line="418"/>
         <source>Open an image</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="375"/>
+        <location filename="../app/gui/main_window.cpp" line="419"/>
         <source>Images (%1)</source>
         <translation>图像 (%1)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="387"/>
+        <location filename="../app/gui/main_window.cpp" line="431"/>
         <source>Cannot open image</source>
         <translation>无法打开图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="395"/>
+        <location filename="../app/gui/main_window.cpp" line="439"/>
         <source>The clipboard holds no image.</source>
         <translation>剪贴板中没有图像。</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="398"/>
+        <location filename="../app/gui/main_window.cpp" line="442"/>
         <source>pasted image</source>
         <translation>粘贴的图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="408"/>
+        <location filename="../app/gui/main_window.cpp" line="452"/>
         <source>%1 — %2 x %3 px</source>
         <translation>%1 — %2 x %3 像素</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window.cpp" line="415"/>
+        <location filename="../app/gui/main_window.cpp" line="459"/>
         <source>, seen as %1 x %2 px = %3 x %4 image tokens</source>
         <translation>，模型看到 %1 x %2 像素 = %3 x %4 个图像词元</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="40"/>
+        <location filename="../app/gui/main_window_export.cpp" line="41"/>
         <source>Saved head profile %1</source>
         <translation>已保存注意力头配置 %1</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="43"/>
+        <location filename="../app/gui/main_window_export.cpp" line="44"/>
         <source>Cannot save the profile</source>
         <translation>无法保存配置</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="52"/>
+        <location filename="../app/gui/main_window_export.cpp" line="53"/>
         <source>profile &apos;%1&apos; was made for a model with %2 layers x %3 heads; the loaded model &apos;%4&apos; has %5 x %6</source>
         <translation>配置“%1”适用于 %2 层 x %3 头的模型；已加载的模型“%4”为 %5 x %6</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="66"/>
+        <location filename="../app/gui/main_window_export.cpp" line="67"/>
         <source>Using the heads and gains of profile %1</source>
         <translation>正在使用配置 %1 的注意力头和增益</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="69"/>
+        <location filename="../app/gui/main_window_export.cpp" line="70"/>
         <source>Cannot use the profile</source>
         <translation>无法使用该配置</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="75"/>
+        <location filename="../app/gui/main_window_export.cpp" line="76"/>
         <source>Export head profile</source>
         <translation>导出注意力头配置</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="76"/>
+        <location filename="../app/gui/main_window_export.cpp" line="77"/>
         <source>Head profiles (*.json)</source>
         <translation>注意力头配置 (*.json)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="81"/>
+        <location filename="../app/gui/main_window_export.cpp" line="82"/>
         <source>Import head profile</source>
         <translation>导入注意力头配置</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="82"/>
+        <location filename="../app/gui/main_window_export.cpp" line="83"/>
         <source>Head profiles (*.json *.safetensors)</source>
         <translation>注意力头配置 (*.json *.safetensors)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="87"/>
+        <location filename="../app/gui/main_window_export.cpp" line="88"/>
         <source>Export heat map</source>
         <translation>导出热图</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="88"/>
+        <location filename="../app/gui/main_window_export.cpp" line="89"/>
+        <location filename="../app/gui/main_window_export.cpp" line="129"/>
         <source>PNG image (*.png);;SVG drawing (*.svg)</source>
         <translation>PNG 图像 (*.png);;SVG 矢量图 (*.svg)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="91"/>
-        <location filename="../app/gui/main_window_export.cpp" line="99"/>
-        <location filename="../app/gui/main_window_export.cpp" line="108"/>
-        <location filename="../app/gui/main_window_export.cpp" line="123"/>
+        <location filename="../app/gui/main_window_export.cpp" line="92"/>
+        <location filename="../app/gui/main_window_export.cpp" line="100"/>
+        <location filename="../app/gui/main_window_export.cpp" line="109"/>
+        <location filename="../app/gui/main_window_export.cpp" line="124"/>
+        <location filename="../app/gui/main_window_export.cpp" line="133"/>
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="91"/>
-        <location filename="../app/gui/main_window_export.cpp" line="99"/>
+        <location filename="../app/gui/main_window_export.cpp" line="92"/>
+        <location filename="../app/gui/main_window_export.cpp" line="100"/>
+        <location filename="../app/gui/main_window_export.cpp" line="133"/>
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="96"/>
+        <location filename="../app/gui/main_window_export.cpp" line="97"/>
         <source>Export image overlay</source>
         <translation>导出图像叠加图</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="96"/>
+        <location filename="../app/gui/main_window_export.cpp" line="97"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="104"/>
+        <location filename="../app/gui/main_window_export.cpp" line="105"/>
         <source>Export head table</source>
         <translation>导出注意力头表格</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_export.cpp" line="104"/>
+        <location filename="../app/gui/main_window_export.cpp" line="105"/>
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window_export.cpp" line="128"/>
+        <source>Export log-probability plot</source>
+        <translation>导出对数概率图</translation>
     </message>
     <message>
         <location filename="../app/gui/main_window_runs.cpp" line="45"/>
@@ -383,42 +467,42 @@
         <translation>请先输入提示。</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="80"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="84"/>
         <source>Rescaled run…</source>
         <translation>缩放后运行…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="80"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="84"/>
         <source>Generating…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="93"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="97"/>
         <source>%1 (%2) — %3 layers x %4 heads, %5 M parameters, %6 MB, %7 %8</source>
         <translation>%1 (%2) — %3 层 x %4 头，%5 M 参数，%6 MB，%7 %8</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="104"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="108"/>
         <source>S_v</source>
         <translation>S_v</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="105"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="109"/>
         <source>Model ready: %1</source>
         <translation>模型就绪：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="110"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="114"/>
         <source>Loading failed</source>
         <translation>加载失败</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="111"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="115"/>
         <source>Cannot load the model</source>
         <translation>无法加载模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="112"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="116"/>
         <source>
 
 The previous model (%1) stays loaded.</source>
@@ -427,68 +511,78 @@ The previous model (%1) stays loaded.</source>
 之前的模型 (%1) 仍保持加载。</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="143"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="147"/>
         <source>%1 tokens, %2 tok/s%3</source>
         <translation>%1 个词元，%2 词元/秒%3</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="146"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="150"/>
         <source> — stopped</source>
         <translation> — 已停止</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="153"/>
-        <location filename="../app/gui/main_window_runs.cpp" line="154"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="157"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="158"/>
         <source>The run failed</source>
         <translation>运行失败</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="187"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="192"/>
         <source>Computing the attention of token %1…</source>
         <translation>正在计算词元 %1 的注意力…</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="253"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="259"/>
         <source>S_v of token %1</source>
         <translation>词元 %1 的 S_v</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="253"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="259"/>
         <source>S_v at i*</source>
         <translation>i* 处的 S_v</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="258"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="264"/>
         <source>d log p / d gate</source>
         <translation>d log p / d gate</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="263"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="269"/>
         <source>class</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="268"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="274"/>
         <source>gain</source>
         <translation>增益</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="287"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="301"/>
         <source>layer %1, head %2</source>
         <translation>第 %1 层，第 %2 头</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="290"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="305"/>
         <source>mean of the %1 perception heads</source>
         <translation>%1 个感知头的平均</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="293"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="309"/>
+        <source>mean of the %1 reasoning heads</source>
+        <translation>%1 个推理头的平均</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window_runs.cpp" line="315"/>
+        <source>all heads weighted by |contribution|</source>
+        <translation>所有注意力头按 |贡献| 加权</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main_window_runs.cpp" line="319"/>
         <source>mean of all heads</source>
         <translation>所有注意力头的平均</translation>
     </message>
     <message>
-        <location filename="../app/gui/main_window_runs.cpp" line="311"/>
+        <location filename="../app/gui/main_window_runs.cpp" line="337"/>
         <source>Token %1 “%2”: attention of %3 — %4% on the image</source>
         <translation>词元 %1“%2”：%3 的注意力 — %4% 在图像上</translation>
     </message>

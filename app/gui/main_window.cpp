@@ -134,9 +134,27 @@ void MainWindow::buildLayout() {
     mapInfo_ = new QLabel(tr("Click a generated token to see where it looked."));
     mapInfo_->setObjectName("mapInfo");
     mapInfo_->setWordWrap(true);
+    mapHeads_ = new QComboBox;
+    mapHeads_->setObjectName("mapHeadsBox");
+    mapHeads_->addItem(tr("Selected head"));
+    mapHeads_->addItem(tr("Perception heads (mean)"));
+    mapHeads_->addItem(tr("Reasoning heads (mean)"));
+    mapHeads_->addItem(tr("All heads (mean)"));
+    mapHeads_->addItem(tr("All heads (weighted by |contribution|)"));
+    mapHeads_->setToolTip(tr("Whose attention the image and token maps show"));
+    connect(mapHeads_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        if (index == 4 && baseline_ && selectedToken_ >= 0 && !explanation_)
+            QMetaObject::invokeMethod(worker_, [w = worker_, id = baseline_->id, k = selectedToken_] { w->explain(id, k); });
+        refreshMaps();
+    });
     auto* reasoningBox = new QWidget;
     auto* reasoningLayout = new QVBoxLayout(reasoningBox);
     reasoningLayout->addWidget(sequenceView_, 1);
+    auto* mapRow = new QHBoxLayout;
+    mapRow->addWidget(new QLabel(tr("Maps of")));
+    mapRow->addWidget(mapHeads_);
+    mapRow->addStretch(1);
+    reasoningLayout->addLayout(mapRow);
     reasoningLayout->addWidget(mapInfo_);
     compareView_ = new widgets::CompareView;
     compareView_->setObjectName("compareView");
@@ -228,6 +246,7 @@ void MainWindow::buildActions() {
     file->addAction(tr("Export Heat Map (PNG/SVG)…"), this, &MainWindow::exportHeatMapDialog);
     file->addAction(tr("Export Image Overlay (PNG)…"), this, &MainWindow::exportOverlayDialog);
     file->addAction(tr("Export Head Table (CSV)…"), this, &MainWindow::exportTableDialog);
+    file->addAction(tr("Export Log-probability Plot (PNG/SVG)…"), this, &MainWindow::exportComparePlotDialog);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -249,8 +268,26 @@ void MainWindow::buildActions() {
                                .arg(QStringLiteral(HEADSCOPE_VERSION_TEXT)));
     });
 
+    device_ = new QComboBox;
+    device_->setObjectName("deviceBox");
+    device_->addItem(tr("auto"), "auto");
+    device_->addItem(tr("CPU"), "cpu");
+    device_->addItem(tr("CUDA"), "cuda");
+    device_->setToolTip(tr("Device of the next model load (auto: CUDA when present)"));
+    dtype_ = new QComboBox;
+    dtype_->setObjectName("dtypeBox");
+    dtype_->addItem(tr("auto"), "auto");
+    dtype_->addItem("fp32", "fp32");
+    dtype_->addItem("bf16", "bf16");
+    dtype_->addItem("fp16", "fp16");
+    dtype_->setToolTip(tr("Precision of the next model load (auto: bf16 on CUDA, fp32 on CPU)"));
+
     QToolBar* toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName("mainToolbar");
+    toolbar->addWidget(new QLabel(tr(" Device ")));
+    toolbar->addWidget(device_);
+    toolbar->addWidget(new QLabel(tr(" Precision ")));
+    toolbar->addWidget(dtype_);
     toolbar->addAction(openModelAction);
     toolbar->addAction(openImageAction);
     toolbar->addSeparator();
@@ -269,6 +306,8 @@ void MainWindow::readSettings() {
     leftSplitter_->restoreState(settings.value("window/leftSplitter").toByteArray());
     rightSplitter_->restoreState(settings.value("window/rightSplitter").toByteArray());
     opacity_->setValue(settings.value("view/opacity", 55).toInt());
+    device_->setCurrentIndex(std::max(0, device_->findData(settings.value("model/device", "auto"))));
+    dtype_->setCurrentIndex(std::max(0, dtype_->findData(settings.value("model/dtype", "auto"))));
     prompt_->setPlainText(settings.value("input/prompt").toString());
     FacRule rule;
     rule.perceptionMaxLayer = settings.value("rule/l_perc", static_cast<qlonglong>(rule.perceptionMaxLayer)).toLongLong();
@@ -293,6 +332,8 @@ void MainWindow::writeSettings() {
     settings.setValue("window/leftSplitter", leftSplitter_->saveState());
     settings.setValue("window/rightSplitter", rightSplitter_->saveState());
     settings.setValue("view/opacity", opacity_->value());
+    settings.setValue("model/device", device_->currentData());
+    settings.setValue("model/dtype", dtype_->currentData());
     settings.setValue("input/prompt", prompt_->toPlainText());
     const FacRule rule = rescalePanel_->rule();
     settings.setValue("rule/l_perc", static_cast<qlonglong>(rule.perceptionMaxLayer));
@@ -365,7 +406,10 @@ void MainWindow::openModel(const QString& folder) {
     progress_->setRange(0, 100);
     progress_->setValue(0);
     worker_->cancelCurrent();
-    QMetaObject::invokeMethod(worker_, [w = worker_, folder] { w->loadModel(folder, LoadOptions{}); });
+    LoadOptions options;
+    parseDeviceChoice(device_->currentData().toString().toStdString(), &options.device);
+    parseDTypeChoice(dtype_->currentData().toString().toStdString(), &options.dtype);
+    QMetaObject::invokeMethod(worker_, [w = worker_, folder, options] { w->loadModel(folder, options); });
 }
 
 void MainWindow::chooseImage() {

@@ -118,12 +118,15 @@ private:
     void exportHeatMapDialog();
     void exportOverlayDialog();
     void exportTableDialog();
+    void exportComparePlotDialog();
 
     QThread workerThread_;
     ModelWorker* worker_ = nullptr;
     std::optional<ModelSummary> model_;
     QImage image_;
     QString imageName_;
+    QImage baselineImage_;    // the input of the baseline run: a rescaled run repeats exactly this
+    QString baselinePrompt_;
     bool busy_ = false;
     quint64 nextRunId_ = 1;
     quint64 activeRunId_ = 0;
@@ -149,6 +152,9 @@ private:
     widgets::CompareView* compareView_ = nullptr;
     widgets::HeadHeatMap* heatMap_ = nullptr;
     QComboBox* metric_ = nullptr;
+    QComboBox* mapHeads_ = nullptr;  // which heads the image and token maps show
+    QComboBox* device_ = nullptr;
+    QComboBox* dtype_ = nullptr;
     QLabel* hoverInfo_ = nullptr;
     widgets::RescalePanel* rescalePanel_ = nullptr;
     QSplitter* mainSplitter_ = nullptr;

@@ -7,6 +7,7 @@
 #include <QStatusBar>
 #include <QTextStream>
 
+#include "compare_view.h"
 #include "head_heat_map.h"
 #include "headscope/version.h"
 #include "image_overlay_view.h"
@@ -25,7 +26,7 @@ bool MainWindow::exportProfile(const QString& base) {
     profile.model.modelType = model_->modelType.toStdString();
     profile.model.configHash = model_->configHash.toStdString();
     profile.rule = rescalePanel_->rule();
-    profile.prompt = prompt_->toPlainText().toStdString();
+    profile.prompt = baselinePrompt_.toStdString();
     profile.image = imageName_.toStdString();
     profile.appVersion = headscopeVersion();
     profile.decoding.maxNewTokens = 256;
@@ -121,6 +122,15 @@ void MainWindow::exportTableDialog() {
                 << (explanation_ ? QString::number(explanation_->explanation.gateGradient.data[c]) : QString()) << '\n';
         }
     if (!file.commit()) QMessageBox::warning(this, tr("Export failed"), file.errorString());
+}
+
+void MainWindow::exportComparePlotDialog() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export log-probability plot"), QString(),
+                                                      tr("PNG image (*.png);;SVG drawing (*.svg)"));
+    if (path.isEmpty()) return;
+    const bool ok = path.endsWith(".svg", Qt::CaseInsensitive) ? compareView_->savePlotSvg(path)
+                                                               : compareView_->savePlotPng(path);
+    if (!ok) QMessageBox::warning(this, tr("Export failed"), tr("Cannot write %1").arg(path));
 }
 
 }  // namespace headscope::gui

@@ -62,8 +62,12 @@ void MainWindow::startRun(bool rescaled) {
     RunRequest request;
     request.id = nextRunId_++;
     request.rescaled = rescaled;
-    request.image = image_;
-    request.prompt = prompt_->toPlainText();
+    if (!rescaled) {
+        baselineImage_ = image_;
+        baselinePrompt_ = prompt_->toPlainText();
+    }
+    request.image = baselineImage_;
+    request.prompt = baselinePrompt_;
     request.options.maxNewTokens = 256;
     if (rescaled) request.control.gains = currentGains();
     activeRunId_ = request.id;
@@ -177,6 +181,7 @@ void MainWindow::selectGeneratedToken(int index) {
 void MainWindow::selectHead(int layer, int head) {
     selectedLayer_ = layer;
     selectedHead_ = head;
+    if (layer >= 0) mapHeads_->setCurrentIndex(0);
     heatMap_->setSelectedHead(layer, head);
     refreshMaps();
 }
@@ -200,6 +205,7 @@ void MainWindow::onExplain(const ExplainOutcome& outcome) {
     if (!baseline_ || outcome.runId != baseline_->id) return;
     explanation_ = outcome;
     refreshHeatMap();
+    if (mapHeads_->currentIndex() == 4) refreshMaps();
 }
 
 void MainWindow::onRuleChanged(const FacRule&) {
@@ -282,17 +288,37 @@ void MainWindow::refreshMaps() {
     const FloatArray& rows = rows_->rows;
     std::vector<HeadRef> heads;
     QString which;
-    if (selectedLayer_ >= 0) {
-        heads.push_back({selectedLayer_, selectedHead_});
-        which = tr("layer %1, head %2").arg(selectedLayer_).arg(selectedHead_);
-    } else if (classification_.perceptionCount > 0) {
-        heads = headsOfClass(classification_, HeadClass::Perception);
-        which = tr("mean of the %1 perception heads").arg(heads.size());
-    } else {
-        heads = allHeads(rows.shape[0], rows.shape[1]);
-        which = tr("mean of all heads");
+    HeadAggregation aggregation = HeadAggregation::Mean;
+    FloatArray weights;
+    int choice = mapHeads_->currentIndex();
+    if (choice == 0 && selectedLayer_ < 0) choice = classification_.perceptionCount > 0 ? 1 : 3;
+    if (choice == 1 && classification_.perceptionCount == 0) choice = 3;
+    if (choice == 2 && classification_.reasoningCount == 0) choice = 3;
+    if (choice == 4 && !explanation_) choice = 3;  // the contribution map is on its way
+    switch (choice) {
+        case 0:
+            heads.push_back({selectedLayer_, selectedHead_});
+            which = tr("layer %1, head %2").arg(selectedLayer_).arg(selectedHead_);
+            break;
+        case 1:
+            heads = headsOfClass(classification_, HeadClass::Perception);
+            which = tr("mean of the %1 perception heads").arg(heads.size());
+            break;
+        case 2:
+            heads = headsOfClass(classification_, HeadClass::Reasoning);
+            which = tr("mean of the %1 reasoning heads").arg(heads.size());
+            break;
+        case 4:
+            heads = allHeads(rows.shape[0], rows.shape[1]);
+            aggregation = HeadAggregation::ContributionWeighted;
+            weights = explanation_->explanation.gateGradient;
+            which = tr("all heads weighted by |contribution|");
+            break;
+        default:
+            heads = allHeads(rows.shape[0], rows.shape[1]);
+            which = tr("mean of all heads");
     }
-    const FloatArray row = aggregateRows(rows, heads, HeadAggregation::Mean);
+    const FloatArray row = aggregateRows(rows, heads, aggregation, weights);
     // Token map: this token's attention over every earlier token.
     std::vector<float> values(static_cast<size_t>(sequenceView_->tokenCount()), std::numeric_limits<float>::quiet_NaN());
     for (size_t k = 0; k < row.data.size() && k < values.size(); ++k) values[k] = row.data[k];

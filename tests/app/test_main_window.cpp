@@ -2,6 +2,7 @@
 // tokens stream, click a head and a token and see the maps, change the rule and rerun, export and import a
 // profile, and open a broken model folder. Uses a small generated model so it runs anywhere.
 #include <QApplication>
+#include <QComboBox>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -111,6 +112,13 @@ private slots:
         // The token map colours the earlier text tokens (token 0 is <|im_start|>, seen by every row).
         QVERIFY(view->backgroundOf(0).isValid());
         QVERIFY(window_->findChild<QLabel*>("mapInfo")->text().contains("layer 1, head 2"));
+        // Another choice of heads redraws the maps from the same rows.
+        const QImage singleHead = window_->imageView()->composed();
+        QSignalSpy again(window_.get(), &MainWindow::mapsUpdated);
+        window_->findChild<QComboBox*>("mapHeadsBox")->setCurrentIndex(3);
+        QCOMPARE(again.count(), 1);
+        QVERIFY(window_->findChild<QLabel*>("mapInfo")->text().contains("mean of all heads"));
+        QVERIFY(window_->imageView()->composed() != singleHead);
     }
 
     void theRuleDrivesTheCountAndTheRerun() {
