@@ -39,14 +39,15 @@ int runDump(const Arguments& args) {
     const auto n = static_cast<int64_t>(input.inputIds.size());
     std::vector<TensorToWrite> tensors;
     tensors.push_back(makeI64Tensor("input_ids", {n}, input.inputIds));
-    tensors.push_back(makeI64Tensor("position_ids", input.positionIds.shape, input.positionIds.data));
+    if (input.multimodalRope)
+        tensors.push_back(makeI64Tensor("position_ids", input.positionIds.shape, input.positionIds.data));
     addF32(tensors, "logits_last", baseline.logits.lastLogits);
     addF32(tensors, "logits_first8", baseline.logits.leadingLogits);
     addF32(tensors, "sv", baseline.statistics.visualShare);
     addF32(tensors, "attn_last", baseline.queryRow);
     if (input.image) {
         const GridTHW& g = input.image->grid;
-        tensors.push_back(makeI64Tensor("image_grid_thw", {1, 3}, {g.t, g.h, g.w}));
+        if (input.multimodalRope) tensors.push_back(makeI64Tensor("image_grid_thw", {1, 3}, {g.t, g.h, g.w}));
         addF32(tensors, "pixel_values", input.image->pixelValues);
     }
     const HeadControl gains = gainsFrom(args, session);

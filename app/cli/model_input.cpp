@@ -15,19 +15,18 @@ const std::set<std::string> kDecodingOptions = {"max-new-tokens", "sample", "tem
 
 namespace {
 
-// pixel_values and image_grid_thw taken from another implementation's output, to compare models apart
-// from image resizing.
+// pixel_values (and image_grid_thw, for families that have one) taken from another implementation's output,
+// to compare models apart from image resizing. The session checks the shapes for its family.
 ProcessedImage readPixelValues(const std::string& path) {
     SafetensorsFile file(path);
     const TensorView* pixels = file.find("pixel_values");
-    const TensorView* grid = file.find("image_grid_thw");
     if (!pixels) throw InvalidInputError(path + ": has no tensor 'pixel_values'");
-    if (!grid) throw InvalidInputError(path + ": has no tensor 'image_grid_thw'");
-    if (pixels->shape.size() != 2) throw InvalidInputError(path + ": 'pixel_values' must be 2-D [patches, dim]");
-    const std::vector<int64_t> g = toInt64Vector(*grid);
-    if (g.size() != 3) throw InvalidInputError(path + ": 'image_grid_thw' must hold three values (one image)");
     ProcessedImage image;
-    image.grid = {g[0], g[1], g[2]};
+    if (const TensorView* grid = file.find("image_grid_thw")) {
+        const std::vector<int64_t> g = toInt64Vector(*grid);
+        if (g.size() != 3) throw InvalidInputError(path + ": 'image_grid_thw' must hold three values (one image)");
+        image.grid = {g[0], g[1], g[2]};
+    }
     image.pixelValues = FloatArray(pixels->shape, toFloatVector(*pixels));
     return image;
 }

@@ -451,12 +451,14 @@ void MainWindow::setImage(const QImage& image, const QString& name) {
     imageView_->setImage(shown);
     QString info = tr("%1 — %2 x %3 px").arg(name).arg(image_.width()).arg(image_.height());
     if (model_) {
-        const ImageProcessorConfig& c = model_->imageConfig;
         try {
-            const ResizedSize r = smartResize(image_.height(), image_.width(), c.patchSize * c.mergeSize, c.minPixels,
-                                              c.maxPixels);
-            const int64_t gh = r.height / c.patchSize / c.mergeSize, gw = r.width / c.patchSize / c.mergeSize;
-            info += tr(", seen as %1 x %2 px = %3 x %4 image tokens").arg(r.width).arg(r.height).arg(gw).arg(gh);
+            const ImageInputShape shape = imageInputShape(model_->config, model_->imageConfig, model_->clipConfig,
+                                                          image_.width(), image_.height());
+            info += tr(", seen as %1 x %2 px = %3 x %4 image tokens")
+                        .arg(shape.width)
+                        .arg(shape.height)
+                        .arg(shape.gridWidth)
+                        .arg(shape.gridHeight);
         } catch (const std::exception& e) {
             info += " — " + QString::fromStdString(e.what());
         }

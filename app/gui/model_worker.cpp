@@ -42,7 +42,9 @@ void ModelWorker::loadModel(const QString& folder, const LoadOptions& options) {
         summary.parameters = info.parameterCount;
         summary.bytes = info.parameterBytes;
         summary.unusedTensors = static_cast<int>(info.unusedTensors.size());
+        summary.config = info.config;
         summary.imageConfig = session_->imageProcessorConfig();
+        summary.clipConfig = session_->clipProcessorConfig();
         emit modelLoaded(summary);
     } catch (const std::exception& e) {
         emit loadFailed(QString::fromStdString(e.what()));

@@ -27,7 +27,9 @@ struct ModelSummary {
     qint64 parameters = 0;
     qint64 bytes = 0;
     int unusedTensors = 0;
+    ModelConfig config;
     ImageProcessorConfig imageConfig;
+    ClipProcessorConfig clipConfig;
 };
 
 struct RunRequest {

@@ -15,6 +15,7 @@ const char* familyName(ModelFamily family) {
     switch (family) {
         case ModelFamily::Qwen2VL: return "Qwen2-VL";
         case ModelFamily::Qwen25VL: return "Qwen2.5-VL";
+        case ModelFamily::Llava: return "LLaVA";
     }
     return "unknown";
 }
@@ -44,7 +45,12 @@ struct TextFieldSource {
     }
 };
 
-TextConfig parseText(const json& root, const std::string& file) {
+int64_t ClipVisionConfig_imageTokens(const ClipVisionConfig& c) {
+    const int64_t patches = c.patchesPerSide() * c.patchesPerSide();
+    return c.selectStrategy == "full" ? patches + 1 : patches;
+}
+
+TextConfig parseText(const json& root, const std::string& file, bool multimodalRope) {
     const json* nested = root.contains("text_config") && root["text_config"].is_object() ? &root["text_config"]
                                                                                         : nullptr;
     TextFieldSource src{root, nested, file};
@@ -55,6 +61,9 @@ TextConfig parseText(const json& root, const std::string& file) {
     t.numLayers = src.requireInt("num_hidden_layers");
     t.numHeads = src.requireInt("num_attention_heads");
     t.numKeyValueHeads = src.intOr("num_key_value_heads", t.numHeads);
+    if (!multimodalRope)
+        t.attentionBias = json_fields::boolOr(src.objectFor("attention_bias"), "attention_bias", false, file,
+                                              src.pathFor("attention_bias"));
     t.rmsNormEps = src.numberOr("rms_norm_eps", 1e-6);
     t.ropeTheta = src.numberOr("rope_theta", 1e6);
     t.maxPositionEmbeddings = src.intOr("max_position_embeddings", 32768);
@@ -68,19 +77,27 @@ TextConfig parseText(const json& root, const std::string& file) {
         fail(file, "hidden_size", "must be divisible by num_attention_heads (" + std::to_string(t.numHeads) + ")");
     if (t.numHeads % t.numKeyValueHeads != 0)
         fail(file, "num_key_value_heads", "must divide num_attention_heads (" + std::to_string(t.numHeads) + ")");
-    t.headDim = t.hiddenSize / t.numHeads;
+    t.headDim = src.intOr("head_dim", t.hiddenSize / t.numHeads);
+    if (t.headDim * t.numHeads != t.hiddenSize) fail(file, "head_dim", "head_dim x num_attention_heads must equal hidden_size");
     if (t.hiddenAct != "silu") fail(file, "hidden_act", "only \"silu\" is supported, found \"" + t.hiddenAct + "\"");
 
     const json& ropeHolder = src.objectFor("rope_scaling");
-    const json* rope = ropeHolder.contains("rope_scaling") ? &ropeHolder["rope_scaling"] : nullptr;
+    const json* rope = ropeHolder.contains("rope_scaling") && !ropeHolder["rope_scaling"].is_null()
+                           ? &ropeHolder["rope_scaling"]
+                           : nullptr;
     const std::string ropePath = src.pathFor("rope_scaling").empty() ? "rope_scaling" : "text_config.rope_scaling";
-    if (!rope || !rope->is_object()) fail(file, ropePath, "missing (multimodal RoPE needs mrope_section)");
-    t.mropeSection = intListOr(*rope, "mrope_section", {}, file, ropePath);
-    if (t.mropeSection.size() != 3) fail(file, ropePath + ".mrope_section", "expected three integers (t, h, w)");
-    const int64_t sectionSum = std::accumulate(t.mropeSection.begin(), t.mropeSection.end(), int64_t{0});
-    if (sectionSum * 2 != t.headDim)
-        fail(file, ropePath + ".mrope_section",
-             "sums to " + std::to_string(sectionSum) + " but head_dim / 2 is " + std::to_string(t.headDim / 2));
+    if (!multimodalRope) {
+        // Plain RoPE; scaled variants (linear, dynamic, llama3, yarn) would change every position's angles.
+        if (rope) fail(file, ropePath, "RoPE scaling is not supported for this model type");
+    } else {
+        if (!rope || !rope->is_object()) fail(file, ropePath, "missing (multimodal RoPE needs mrope_section)");
+        t.mropeSection = intListOr(*rope, "mrope_section", {}, file, ropePath);
+        if (t.mropeSection.size() != 3) fail(file, ropePath + ".mrope_section", "expected three integers (t, h, w)");
+        const int64_t sectionSum = std::accumulate(t.mropeSection.begin(), t.mropeSection.end(), int64_t{0});
+        if (sectionSum * 2 != t.headDim)
+            fail(file, ropePath + ".mrope_section",
+                 "sums to " + std::to_string(sectionSum) + " but head_dim / 2 is " + std::to_string(t.headDim / 2));
+    }
     t.tieWordEmbeddings = boolOr(root, "tie_word_embeddings", false, file, "");
     if (nested) t.tieWordEmbeddings = boolOr(*nested, "tie_word_embeddings", t.tieWordEmbeddings, file, "text_config");
     return t;
@@ -134,7 +151,61 @@ VisionConfig parseVision(const json& root, ModelFamily family, const std::string
     return c;
 }
 
+ModelConfig parseLlava(const json& root, const std::string& file) {
+    ModelConfig m;
+    m.modelType = "llava";
+    m.family = ModelFamily::Llava;
+    if (!root.contains("text_config") || !root["text_config"].is_object()) fail(file, "text_config", "missing");
+    const std::string textType = stringOr(root["text_config"], "model_type", "llama", file, "text_config");
+    if (textType != "llama")
+        throw InvalidInputError(file + ": text_config.model_type \"" + textType + "\" is not supported (supported: llama)");
+    m.text = parseText(root, file, false);
+    const std::string path = "vision_config";
+    if (!root.contains(path) || !root[path].is_object()) fail(file, path, "missing");
+    const json& v = root[path];
+    const std::string visionType = stringOr(v, "model_type", "clip_vision_model", file, path);
+    if (visionType != "clip_vision_model")
+        throw InvalidInputError(file + ": vision_config.model_type \"" + visionType + "\" is not supported");
+    ClipVisionConfig& c = m.clip;
+    c.hiddenSize = requireInt(v, "hidden_size", file, path);
+    c.intermediateSize = requireInt(v, "intermediate_size", file, path);
+    c.numLayers = requireInt(v, "num_hidden_layers", file, path);
+    c.numHeads = requireInt(v, "num_attention_heads", file, path);
+    c.imageSize = intOr(v, "image_size", 224, file, path);
+    c.patchSize = intOr(v, "patch_size", 32, file, path);
+    c.numChannels = intOr(v, "num_channels", 3, file, path);
+    c.layerNormEps = numberOr(v, "layer_norm_eps", 1e-5, file, path);
+    const std::string act = stringOr(v, "hidden_act", "quick_gelu", file, path);
+    if (act != "quick_gelu") fail(file, path + ".hidden_act", "only \"quick_gelu\" is supported");
+    for (auto [name, value] : {std::pair{"hidden_size", c.hiddenSize}, {"intermediate_size", c.intermediateSize},
+                               {"num_hidden_layers", c.numLayers}, {"num_attention_heads", c.numHeads},
+                               {"image_size", c.imageSize}, {"patch_size", c.patchSize}})
+        if (value <= 0) fail(file, path + "." + name, "must be positive");
+    if (c.hiddenSize % c.numHeads != 0) fail(file, path + ".num_attention_heads", "must divide hidden_size");
+    if (c.imageSize % c.patchSize != 0) fail(file, path + ".image_size", "must be a multiple of patch_size");
+    c.featureLayer = intOr(root, "vision_feature_layer", -2, file, "");
+    if (c.featureLayer < -(c.numLayers + 1) || c.featureLayer > c.numLayers)
+        fail(file, "vision_feature_layer", "outside the vision tower's " + std::to_string(c.numLayers + 1) + " hidden states");
+    c.selectStrategy = stringOr(root, "vision_feature_select_strategy", "default", file, "");
+    if (c.selectStrategy != "default" && c.selectStrategy != "full")
+        fail(file, "vision_feature_select_strategy", "expected \"default\" or \"full\"");
+    const std::string projector = stringOr(root, "projector_hidden_act", "gelu", file, "");
+    if (projector != "gelu") fail(file, "projector_hidden_act", "only \"gelu\" is supported");
+    c.projectorBias = boolOr(root, "multimodal_projector_bias", true, file, "");
+    m.imageTokenId = intOr(root, "image_token_index", 32000, file, "");
+    if (m.imageTokenId < 0 || m.imageTokenId >= m.text.vocabSize) fail(file, "image_token_index", "outside the vocabulary");
+    const json& text = root["text_config"];
+    if (text.contains("bos_token_id") && !text["bos_token_id"].is_null())
+        m.bosTokenId = requireInt(text, "bos_token_id", file, "text_config");
+    m.eosTokenIds = intOrIntList(text, "eos_token_id", file, "text_config");
+    if (m.eosTokenIds.empty()) m.eosTokenIds = intOrIntList(root, "eos_token_id", file, "");
+    m.sourceDtype = stringOr(root, "torch_dtype", "", file, "");
+    return m;
+}
+
 }  // namespace
+
+int64_t ClipVisionConfig::imageTokens() const { return ClipVisionConfig_imageTokens(*this); }
 
 ModelConfig parseModelConfig(const std::string& jsonText, const std::string& file) {
     const json root = json_fields::parseText(jsonText, file);
@@ -143,10 +214,11 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& fil
     m.modelType = requireString(root, "model_type", file, "");
     if (m.modelType == "qwen2_vl") m.family = ModelFamily::Qwen2VL;
     else if (m.modelType == "qwen2_5_vl") m.family = ModelFamily::Qwen25VL;
+    else if (m.modelType == "llava") return parseLlava(root, file);
     else
         throw InvalidInputError(file + ": model_type \"" + m.modelType +
-                                "\" is not supported (supported: qwen2_vl, qwen2_5_vl)");
-    m.text = parseText(root, file);
+                                "\" is not supported (supported: qwen2_vl, qwen2_5_vl, llava)");
+    m.text = parseText(root, file, true);
     m.vision = parseVision(root, m.family, file);
     if (m.vision.outHidden != m.text.hiddenSize)
         fail(file, "vision_config", "merger output width " + std::to_string(m.vision.outHidden) +

@@ -42,7 +42,7 @@ GenerationResult runGeneration(const Session::Impl& session, const PreparedInput
     auto& model = *session.model;
     models::DecoderRunOptions run = baseRun;
     run.cancel = cancel;
-    models::KVCache cache = model.model->makeCache(
+    models::KVCache cache = model.decoder().makeCache(
         1, promptLength + std::max<int64_t>(maxNew, 1),
         torch::TensorOptions().device(session.placement.device).dtype(session.placement.dtype));
     TokenSampler sampler(options.sampling);
@@ -86,7 +86,7 @@ GenerationResult runGeneration(const Session::Impl& session, const PreparedInput
         auto positions = torch::full({3, 1, 1}, position, torch::TensorOptions().dtype(torch::kInt64))
                              .to(session.placement.device);
         try {
-            hidden = model.model->forward(model.model->embedTokens(ids), positions, &cache, run);
+            hidden = model.decoder().forward(model.decoder().embedTokens(ids), positions, &cache, run);
         } catch (const models::RunCancelled&) {
             result.cancelled = true;
             break;

@@ -5,6 +5,8 @@
 #include <iterator>
 
 #include "headscope/error.h"
+#include "models/llava_model.h"
+#include "models/qwen_vl_model.h"
 #include "models/weight_loader.h"
 #include "session_impl.h"
 #include "torch_errors.h"
@@ -22,6 +24,29 @@ std::vector<std::string> qwenCheckpointNames(const std::string& parameter) {
     if (startsWith("model.")) return {parameter, "model.language_model." + parameter.substr(6)};
     if (startsWith("visual.")) return {parameter, "model." + parameter};
     return {parameter};
+}
+
+// llava-hf's layout ("language_model.model.*", "language_model.lm_head.*") and the later one
+// ("model.language_model.*", "model.vision_tower.*", "model.multi_modal_projector.*", "lm_head.*").
+std::vector<std::string> llavaCheckpointNames(const std::string& parameter) {
+    auto startsWith = [&](const char* prefix) { return parameter.rfind(prefix, 0) == 0; };
+    if (startsWith("language_model.model.")) return {parameter, "model.language_model." + parameter.substr(21)};
+    if (startsWith("language_model.lm_head.")) return {parameter, parameter.substr(15)};
+    return {parameter, "model." + parameter};
+}
+
+// Text positions 0 .. N-1 on all three rotary axes (families without multimodal RoPE).
+Int64Array sequentialPositions(int64_t n) {
+    Int64Array positions({3, n});
+    for (int64_t axis = 0; axis < 3; ++axis)
+        for (int64_t i = 0; i < n; ++i) positions.data[static_cast<size_t>(axis * n + i)] = i;
+    return positions;
+}
+
+void checkContext(const std::vector<int64_t>& ids, const ModelConfig& config) {
+    if (static_cast<int64_t>(ids.size()) >= config.text.maxPositionEmbeddings)
+        throw InvalidInputError("the prompt has " + std::to_string(ids.size()) +
+                                " tokens; the model's context holds " + std::to_string(config.text.maxPositionEmbeddings));
 }
 
 torch::Tensor int64Tensor(const std::vector<int64_t>& values, std::vector<int64_t> shape, const torch::Device& device) {
@@ -60,15 +85,28 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
     auto impl = std::make_unique<Impl>();
     report(0.0, "config");
     const ModelConfig config = loadModelConfig((dir / "config.json").string());
-    impl->imageConfig = loadImageProcessorConfig((dir / "preprocessor_config.json").string());
-    if (impl->imageConfig.patchSize != config.vision.patchSize ||
-        impl->imageConfig.mergeSize != config.vision.spatialMergeSize ||
-        impl->imageConfig.temporalPatchSize != config.vision.temporalPatchSize)
-        throw InvalidInputError((dir / "preprocessor_config.json").string() +
-                                ": patch_size / merge_size / temporal_patch_size disagree with config.json's vision_config");
+    const bool llava = config.family == ModelFamily::Llava;
+    const std::string preprocessor = (dir / "preprocessor_config.json").string();
+    if (llava) {
+        impl->clipConfig = loadClipProcessorConfig(preprocessor);
+        if (impl->clipConfig.cropHeight != config.clip.imageSize || impl->clipConfig.cropWidth != config.clip.imageSize)
+            throw InvalidInputError(preprocessor + ": crop_size disagrees with config.json's vision_config.image_size");
+    } else {
+        impl->imageConfig = loadImageProcessorConfig(preprocessor);
+        if (impl->imageConfig.patchSize != config.vision.patchSize ||
+            impl->imageConfig.mergeSize != config.vision.spatialMergeSize ||
+            impl->imageConfig.temporalPatchSize != config.vision.temporalPatchSize)
+            throw InvalidInputError(preprocessor +
+                                    ": patch_size / merge_size / temporal_patch_size disagree with config.json's vision_config");
+    }
     impl->generationDefaults = loadGenerationDefaults((dir / "generation_config.json").string(), config.eosTokenIds);
     report(0.02, "tokenizer");
-    impl->tokenizer = Tokenizer::fromFolder(folder);
+    // LLaVA folders ship tokenizer.model; their tokenizer.json (Metaspace + byte fallback) says the same.
+    if (llava && fs::exists(dir / "tokenizer.model"))
+        impl->tokenizer = loadSentencePieceTokenizer((dir / "tokenizer.model").string(),
+                                                     (dir / "tokenizer_config.json").string());
+    else
+        impl->tokenizer = Tokenizer::fromFolder(folder);
 
     impl->placement = detail::choosePlacement(options);
     ModelInfo& info = impl->info;
@@ -84,9 +122,11 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
     report(0.05, "weights");
     WeightStore store(folder);
     torch::NoGradGuard noGrad;
-    impl->model = models::QwenVLModel(config);
+    if (llava) impl->model = std::make_shared<models::LlavaModelImpl>(config);
+    else impl->model = std::make_shared<models::QwenVLModelImpl>(config);
     auto loaded = detail::translateTorchErrors(folder + ": loading weights", [&] {
-        return models::loadParameters(*impl->model, store, qwenCheckpointNames, impl->placement.device,
+        return models::loadParameters(*impl->model, store, llava ? llavaCheckpointNames : qwenCheckpointNames,
+                                      impl->placement.device,
                                       impl->placement.dtype,
                                       [&](double f, const std::string& stage) { report(0.05 + 0.95 * f, stage); });
     });
@@ -105,27 +145,82 @@ const ModelConfig& Session::config() const { return impl_->info.config; }
 const Tokenizer& Session::tokenizer() const { return *impl_->tokenizer; }
 const ImageProcessorConfig& Session::imageProcessorConfig() const { return impl_->imageConfig; }
 const GenerationDefaults& Session::generationDefaults() const { return impl_->generationDefaults; }
+const ClipProcessorConfig& Session::clipProcessorConfig() const { return impl_->clipConfig; }
+
+ImageInputShape imageInputShape(const ModelConfig& config, const ImageProcessorConfig& qwen,
+                                const ClipProcessorConfig& clip, int64_t width, int64_t height) {
+    ImageInputShape shape;
+    if (config.family == ModelFamily::Llava) {
+        shape.width = clip.cropWidth;
+        shape.height = clip.cropHeight;
+        shape.gridWidth = shape.gridHeight = config.clip.patchesPerSide();
+        shape.tokens = config.clip.imageTokens();
+        return shape;
+    }
+    const int64_t factor = qwen.patchSize * qwen.mergeSize;
+    const ResizedSize r = smartResize(height, width, factor, qwen.minPixels, qwen.maxPixels);
+    shape.width = r.width;
+    shape.height = r.height;
+    shape.gridWidth = r.width / factor;
+    shape.gridHeight = r.height / factor;
+    shape.tokens = shape.gridWidth * shape.gridHeight;
+    return shape;
+}
 
 PreparedInput Session::prepare(const ChatPrompt& prompt, const RgbImage* image) const {
-    if (!image) {
-        ChatPrompt textOnly = prompt;
-        textOnly.withImage = false;
-        PreparedInput input;
-        if (blank(prompt.userText)) throw InvalidInputError("the prompt is empty");
+    if (blank(prompt.userText)) throw InvalidInputError("the prompt is empty");
+    if (image) {
+        ProcessedImage pixels;
+        if (config().family == ModelFamily::Llava) pixels.pixelValues = preprocessImageClip(*image, impl_->clipConfig);
+        else pixels = preprocessImage(*image, impl_->imageConfig);
+        return prepareWithPixels(prompt, std::move(pixels));
+    }
+    ChatPrompt textOnly = prompt;
+    textOnly.withImage = false;
+    PreparedInput input;
+    if (config().family == ModelFamily::Llava) {
+        input.inputIds = {config().bosTokenId.value_or(1)};
+        const std::vector<int64_t> text = impl_->tokenizer->encode(renderLlavaChat(textOnly));
+        input.inputIds.insert(input.inputIds.end(), text.begin(), text.end());
+        input.positionIds = sequentialPositions(static_cast<int64_t>(input.inputIds.size()));
+    } else {
         input.inputIds = impl_->tokenizer->encode(renderQwenChat(textOnly));
         input.positionIds = computeMropePositions(input.inputIds, {}, config().imageTokenId,
                                                   config().vision.spatialMergeSize, &input.ropeDelta);
-        if (static_cast<int64_t>(input.inputIds.size()) >= config().text.maxPositionEmbeddings)
-            throw InvalidInputError("the prompt has " + std::to_string(input.inputIds.size()) +
-                                    " tokens; the model's context holds " +
-                                    std::to_string(config().text.maxPositionEmbeddings));
-        return input;
+        input.multimodalRope = true;
     }
-    return prepareWithPixels(prompt, preprocessImage(*image, impl_->imageConfig));
+    checkContext(input.inputIds, config());
+    return input;
 }
 
 PreparedInput Session::prepareWithPixels(const ChatPrompt& prompt, ProcessedImage pixels) const {
     if (blank(prompt.userText)) throw InvalidInputError("the prompt is empty");
+    return config().family == ModelFamily::Llava ? prepareLlavaPixels(prompt, std::move(pixels))
+                                                 : prepareQwenPixels(prompt, std::move(pixels));
+}
+
+PreparedInput Session::prepareLlavaPixels(const ChatPrompt& prompt, ProcessedImage pixels) const {
+    const ClipVisionConfig& clip = config().clip;
+    const std::vector<int64_t> expected{1, clip.numChannels, clip.imageSize, clip.imageSize};
+    if (pixels.pixelValues.shape != expected)
+        throw InvalidInputError("pixel values must be [1, " + std::to_string(clip.numChannels) + ", " +
+                                std::to_string(clip.imageSize) + ", " + std::to_string(clip.imageSize) + "]");
+    // The image tokens cover the patch grid row by row: a grid of patches with a merge size of 1.
+    pixels.grid = {1, clip.patchesPerSide(), clip.patchesPerSide()};
+    pixels.mergeSize = 1;
+    pixels.resizedWidth = pixels.resizedHeight = clip.imageSize;
+    PreparedInput input;
+    ChatPrompt withImage = prompt;
+    withImage.withImage = true;
+    input.inputIds = encodeLlavaChatWithImage(*impl_->tokenizer, withImage, clip.imageTokens(),
+                                              config().bosTokenId.value_or(1));
+    checkContext(input.inputIds, config());
+    input.positionIds = sequentialPositions(static_cast<int64_t>(input.inputIds.size()));
+    input.image = std::move(pixels);
+    return input;
+}
+
+PreparedInput Session::prepareQwenPixels(const ChatPrompt& prompt, ProcessedImage pixels) const {
     const VisionConfig& vision = config().vision;
     const int64_t patchWidth = vision.inChannels * vision.temporalPatchSize * vision.patchSize * vision.patchSize;
     const GridTHW& g = pixels.grid;
@@ -141,15 +236,20 @@ PreparedInput Session::prepareWithPixels(const ChatPrompt& prompt, ProcessedImag
     withImage.withImage = true;
     const int64_t imageTokens = g.t * g.h * g.w / (vision.spatialMergeSize * vision.spatialMergeSize);
     input.inputIds = encodeChatWithImage(*impl_->tokenizer, withImage, imageTokens);
-    if (static_cast<int64_t>(input.inputIds.size()) >= config().text.maxPositionEmbeddings)
-        throw InvalidInputError("the prompt has " + std::to_string(input.inputIds.size()) +
-                                " tokens (image included); the model's context holds " +
-                                std::to_string(config().text.maxPositionEmbeddings));
+    checkContext(input.inputIds, config());
     input.positionIds = computeMropePositions(input.inputIds, {g}, config().imageTokenId, vision.spatialMergeSize,
                                               &input.ropeDelta);
+    input.multimodalRope = true;
     pixels.mergeSize = vision.spatialMergeSize;
     input.image = std::move(pixels);
     return input;
+}
+
+Int64Array Session::Impl::positionsFor(const std::vector<int64_t>& ids, const PreparedInput& like) const {
+    if (!like.multimodalRope) return sequentialPositions(static_cast<int64_t>(ids.size()));
+    std::vector<GridTHW> grids;
+    if (like.image) grids.push_back(like.image->grid);
+    return computeMropePositions(ids, grids, info.config.imageTokenId, info.config.vision.spatialMergeSize, nullptr);
 }
 
 torch::Tensor Session::Impl::inputIds(const PreparedInput& input) const {
@@ -175,7 +275,7 @@ torch::Tensor Session::Impl::prefillHidden(const PreparedInput& input, models::K
                                            const models::DecoderRunOptions& run) const {
     auto embeds = model->embedInputs(inputIds(input), pixelValues(input), grids(input));
     if (run.cancel && run.cancel->load()) throw models::RunCancelled();
-    return model->model->forward(embeds, positions(input), cache, run);
+    return model->decoder().forward(embeds, positions(input), cache, run);
 }
 
 PrefillOutput Session::prefill(const PreparedInput& input, int64_t leadingVocabColumns) const {

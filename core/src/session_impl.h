@@ -5,18 +5,22 @@
 
 #include "device.h"
 #include "headscope/session.h"
-#include "models/qwen_vl_model.h"
+#include "models/vl_model.h"
 
 namespace headscope {
 
 struct Session::Impl {
     ModelInfo info;
-    ImageProcessorConfig imageConfig;
+    ImageProcessorConfig imageConfig;  // Qwen2-VL / Qwen2.5-VL
+    ClipProcessorConfig clipConfig;    // LLaVA
     GenerationDefaults generationDefaults;
     std::unique_ptr<Tokenizer> tokenizer;
     detail::Placement placement;
-    mutable models::QwenVLModel model{nullptr};  // forward passes leave the weights untouched
+    // Forward passes leave the weights untouched, so const sessions may run it.
+    std::shared_ptr<models::VisionLanguageModel> model;
 
+    // Positions of `ids` (a prompt extended by generated tokens) laid out as `like`'s were.
+    Int64Array positionsFor(const std::vector<int64_t>& ids, const PreparedInput& like) const;
     torch::Tensor inputIds(const PreparedInput& input) const;      // [1, N] int64 on the device
     torch::Tensor positions(const PreparedInput& input) const;     // [3, 1, N] int64 on the device
     torch::Tensor pixelValues(const PreparedInput& input) const;   // [patches, dim] or undefined

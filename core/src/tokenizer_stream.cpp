@@ -3,7 +3,6 @@
 // behind it are held back.
 #include "headscope/tokenizer.h"
 
-#include <algorithm>
 
 namespace headscope {
 namespace {
@@ -21,36 +20,34 @@ StreamingDecoder::StreamingDecoder(const Tokenizer& tokenizer, bool skipSpecialT
 
 std::string StreamingDecoder::push(int64_t id) {
     pending_.push_back(id);
-    std::string text;
+    std::vector<int64_t> all = context_;
+    all.insert(all.end(), pending_.begin(), pending_.end());
+    std::string text, prefix;
     try {
-        text = tokenizer_.decode(pending_, skipSpecial_);
+        text = tokenizer_.decode(all, skipSpecial_);
+        prefix = tokenizer_.decode(context_, skipSpecial_);
     } catch (...) {
         pending_.pop_back();  // a bad id must not poison later calls
         throw;
     }
-    if (!endsWithReplacementCharacter(text)) {
-        pending_.clear();
-        return text;
-    }
-    // Release the longest head whose text cannot change any more: decoding head and tail separately
-    // gives the same text exactly when no character straddles the cut.
-    const std::size_t maxKeep = std::min(pending_.size() - 1, kMaxHeldIds);
-    for (std::size_t keep = 1; keep <= maxKeep; ++keep) {
-        const auto cut = pending_.end() - static_cast<std::ptrdiff_t>(keep);
-        const std::vector<int64_t> head(pending_.begin(), cut), tail(cut, pending_.end());
-        std::string headText = tokenizer_.decode(head, skipSpecial_);
-        if (headText + tokenizer_.decode(tail, skipSpecial_) == text) {
-            pending_ = tail;
-            return headText;
-        }
-    }
-    return {};
+    // An unfinished character decodes to U+FFFD: hold the ids back until it completes (or clearly never will).
+    if (endsWithReplacementCharacter(text) && pending_.size() <= kMaxHeldIds) return {};
+    // The new text is what the pending ids add after the context. Decoding them with the context matters for
+    // SentencePiece, where a word's leading space is dropped at the start of a decode.
+    std::string fresh = text.compare(0, prefix.size(), prefix) == 0 ? text.substr(prefix.size()) : text;
+    context_.assign(1, pending_.back());
+    pending_.clear();
+    return fresh;
 }
 
 std::string StreamingDecoder::flush() {
-    std::string text = tokenizer_.decode(pending_, skipSpecial_);
+    if (pending_.empty()) return {};
+    std::vector<int64_t> all = context_;
+    all.insert(all.end(), pending_.begin(), pending_.end());
+    const std::string text = tokenizer_.decode(all, skipSpecial_);
+    const std::string prefix = tokenizer_.decode(context_, skipSpecial_);
     pending_.clear();
-    return text;
+    return text.compare(0, prefix.size(), prefix) == 0 ? text.substr(prefix.size()) : text;
 }
 
 }  // namespace headscope

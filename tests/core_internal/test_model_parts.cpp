@@ -73,7 +73,7 @@ private Q_SLOTS:
 
         // Prefill in one pass, then append 12 tokens one at a time with the cache.
         const int64_t n = static_cast<int64_t>(input.inputIds.size()), steps = 12;
-        models::KVCache cache = impl.model->model->makeCache(1, n + steps, torch::TensorOptions().dtype(torch::kFloat32));
+        models::KVCache cache = impl.model->decoder().makeCache(1, n + steps, torch::TensorOptions().dtype(torch::kFloat32));
         auto hidden = impl.prefillHidden(input, &cache, {});
         std::vector<torch::Tensor> incremental{impl.model->logits(hidden[0][-1])};
         std::vector<int64_t> ids = input.inputIds;
@@ -81,7 +81,7 @@ private Q_SLOTS:
             const int64_t next = incremental.back().argmax().item<int64_t>();
             ids.push_back(next);
             auto positions = torch::full({3, 1, 1}, cache.length + input.ropeDelta, torch::kInt64);
-            auto h = impl.model->model->forward(impl.model->model->embedTokens(torch::tensor({next}).view({1, 1})),
+            auto h = impl.model->decoder().forward(impl.model->decoder().embedTokens(torch::tensor({next}).view({1, 1})),
                                                 positions, &cache, {});
             incremental.push_back(impl.model->logits(h[0][-1]));
         }

@@ -10,7 +10,7 @@
 
 namespace headscope {
 
-enum class ModelFamily { Qwen2VL, Qwen25VL };
+enum class ModelFamily { Qwen2VL, Qwen25VL, Llava };
 const char* familyName(ModelFamily family);
 
 struct TextConfig {
@@ -23,7 +23,8 @@ struct TextConfig {
     int64_t headDim = 0;  // hiddenSize / numHeads
     double rmsNormEps = 1e-6;
     double ropeTheta = 1e6;
-    std::vector<int64_t> mropeSection;  // sums to headDim / 2
+    std::vector<int64_t> mropeSection;  // sums to headDim / 2; empty: plain 1-D RoPE (Llama)
+    bool attentionBias = true;          // q/k/v biases (Qwen2: yes, Llama: no)
     int64_t maxPositionEmbeddings = 32768;
     bool tieWordEmbeddings = false;
     std::string hiddenAct = "silu";
@@ -50,11 +51,29 @@ struct VisionConfig {
     int64_t tokensPerSecond = 2;
 };
 
+// LLaVA-1.5's CLIP vision tower and projector.
+struct ClipVisionConfig {
+    int64_t hiddenSize = 0;
+    int64_t intermediateSize = 0;
+    int64_t numLayers = 0;
+    int64_t numHeads = 0;
+    int64_t imageSize = 336;
+    int64_t patchSize = 14;
+    int64_t numChannels = 3;
+    double layerNormEps = 1e-5;
+    int64_t featureLayer = -2;             // hidden state index (negative: from the end, as Python indexes)
+    std::string selectStrategy = "default";  // "default" drops the class token, "full" keeps it
+    bool projectorBias = true;
+    int64_t patchesPerSide() const { return imageSize / patchSize; }
+    int64_t imageTokens() const;  // tokens per image after selection
+};
+
 struct ModelConfig {
     std::string modelType;
     ModelFamily family = ModelFamily::Qwen25VL;
     TextConfig text;
-    VisionConfig vision;
+    VisionConfig vision;    // Qwen2-VL / Qwen2.5-VL
+    ClipVisionConfig clip;  // LLaVA
     int64_t imageTokenId = 0;
     int64_t videoTokenId = 0;
     int64_t visionStartTokenId = 0;
@@ -73,7 +92,7 @@ struct GenerationDefaults {
     double topP = 1.0;
 };
 
-// config.json: model_type qwen2_vl or qwen2_5_vl; text fields at the top level (transformers <= 4.51) or
+// config.json: model_type qwen2_vl, qwen2_5_vl or llava (a Llama text_config and a CLIP vision_config); text fields at the top level (transformers <= 4.51) or
 // under "text_config" (later releases). Throws Error for an unsupported model_type, FormatError for a
 // missing or mistyped field, each naming the file and field.
 ModelConfig loadModelConfig(const std::string& path);

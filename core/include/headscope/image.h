@@ -72,4 +72,32 @@ struct ProcessedImage {
 // merge-block order: rows (t, h/merge, w/merge, merge_y, merge_x), columns (channel, frame, y, x).
 ProcessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& config);
 
+// CLIPImageProcessor (as LLaVA-1.5 uses it): resize so the shortest edge is `shortestEdge` (the long side
+// int(edge * long / short), truncated), Pillow bicubic, centre crop cropHeight x cropWidth
+// (top = (h - ch) / 2, left = (w - cw) / 2, floor), rescale, normalise, channels first:
+// pixelValues [1, 3, cropHeight, cropWidth].
+struct ClipProcessorConfig {
+    int64_t shortestEdge = 336;
+    int64_t cropHeight = 336;
+    int64_t cropWidth = 336;
+    float mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
+    float std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
+    double rescaleFactor = 1.0 / 255.0;
+    bool doResize = true;
+    bool doCenterCrop = true;
+    bool doRescale = true;
+    bool doNormalize = true;
+};
+// As transformers' center_crop, a side shorter than the crop is padded with level-0 pixels (the odd one on
+// the top/left); without the crop the output has the resized size. Throws InvalidInputError for an empty
+// image, a non-positive size or crop, or a zero std.
+FloatArray preprocessImageClip(const RgbImage& image, const ClipProcessorConfig& config);
+
+// Reads a CLIPImageProcessor preprocessor_config.json: size.shortest_edge (or a bare int), crop_size
+// height/width (or a bare int), image_mean/image_std (3 numbers or one), rescale_factor and the do_* flags
+// (absent: 1/255 and true, as transformers defaults). size, crop_size and mean/std are required when the
+// step using them is on. Throws FormatError naming the file and field for a missing, mistyped or
+// non-positive value, InvalidInputError for another processor type or a resample other than BICUBIC (3).
+ClipProcessorConfig loadClipProcessorConfig(const std::string& path);
+
 }  // namespace headscope

@@ -45,8 +45,9 @@ struct ModelInfo {
 struct PreparedInput {
     std::vector<int64_t> inputIds;
     std::optional<ProcessedImage> image;
-    Int64Array positionIds;  // [3, N] (t, h, w)
+    Int64Array positionIds;  // [3, N] (t, h, w); all three equal for families with plain RoPE
     int64_t ropeDelta = 0;   // position of token N is N + ropeDelta on every axis
+    bool multimodalRope = false;  // positions and the image grid are Qwen's M-RoPE ones (written by `dump`)
 };
 
 struct PrefillOutput {
@@ -97,11 +98,13 @@ public:
     const ModelInfo& info() const;
     const ModelConfig& config() const;
     const Tokenizer& tokenizer() const;
-    const ImageProcessorConfig& imageProcessorConfig() const;
+    const ImageProcessorConfig& imageProcessorConfig() const;  // Qwen2-VL / Qwen2.5-VL
+    const ClipProcessorConfig& clipProcessorConfig() const;    // LLaVA
     const GenerationDefaults& generationDefaults() const;
 
-    // Builds the model input for one user turn. With an image: preprocesses it; `pixels` instead lets a
-    // caller supply already processed pixel values (parity checks). Throws InvalidInputError for an empty
+    // Builds the model input for one user turn in the model's chat format. With an image: preprocesses it;
+    // `pixels` instead lets a caller supply already processed pixel values (parity checks): Qwen's patch rows
+    // with their grid, or LLaVA's [1, 3, size, size] (the grid is then ignored). Throws InvalidInputError for an empty
     // prompt or one that does not fit the context.
     PreparedInput prepare(const ChatPrompt& prompt, const RgbImage* image) const;
     PreparedInput prepareWithPixels(const ChatPrompt& prompt, ProcessedImage pixels) const;
@@ -122,8 +125,22 @@ public:
 private:
     explicit Session(std::unique_ptr<Impl> impl);
     PrefillOutput prefillUnchecked(const PreparedInput& input, int64_t leadingVocabColumns) const;
+    PreparedInput prepareQwenPixels(const ChatPrompt& prompt, ProcessedImage pixels) const;
+    PreparedInput prepareLlavaPixels(const ChatPrompt& prompt, ProcessedImage pixels) const;
     std::unique_ptr<Impl> impl_;
 };
+
+// How the model will see an image of width x height: the size after resizing (and cropping), the grid of
+// image tokens and their number. Plain arithmetic, callable from any thread.
+struct ImageInputShape {
+    int64_t width = 0;
+    int64_t height = 0;
+    int64_t gridWidth = 0;   // image tokens per row
+    int64_t gridHeight = 0;  // rows of image tokens
+    int64_t tokens = 0;
+};
+ImageInputShape imageInputShape(const ModelConfig& config, const ImageProcessorConfig& qwen,
+                                const ClipProcessorConfig& clip, int64_t width, int64_t height);
 
 // Sets LibTorch's CPU thread count for every session of the process (0 = one per core); returns the count
 // in effect.

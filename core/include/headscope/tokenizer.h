@@ -43,8 +43,17 @@ public:
 private:
     const Tokenizer& tokenizer_;
     bool skipSpecial_;
+    std::vector<int64_t> context_;  // the last released id: how the next ones decode can depend on it
     std::vector<int64_t> pending_;
 };
+
+// A Llama-family SentencePiece tokenizer (tokenizer.model, as LLaVA-1.5 / Vicuna ship it) with the settings of
+// transformers' LlamaTokenizer from tokenizer_config.json: added tokens (e.g. <image> 32000, <pad> 32001) from
+// added_tokens_decoder, `legacy` (false: only the start of the text gets the dummy-prefix "▁"; text right
+// after an added token gets none), add_bos_token / add_eos_token. encode() adds no BOS/EOS (the chat
+// encoder does); decode() joins pieces as LlamaTokenizer does. Throws FormatError for a corrupt model file.
+std::unique_ptr<Tokenizer> loadSentencePieceTokenizer(const std::string& modelPath,
+                                                      const std::string& tokenizerConfigJson);
 
 // The Qwen2-VL / Qwen2.5-VL chat format for one user turn with one image (as the official chat template
 // renders it with add_generation_prompt): optional system prompt (the template's default is
@@ -59,5 +68,13 @@ std::string renderQwenChat(const ChatPrompt& prompt);
 // Tokenises a rendered chat and expands the single image pad token to `imageTokenCount` copies.
 std::vector<int64_t> encodeChatWithImage(const Tokenizer& tokenizer, const ChatPrompt& prompt,
                                          int64_t imageTokenCount);
+
+// The llava-hf LLaVA-1.5 chat format for one user turn with one image and add_generation_prompt:
+// "USER: <image>\n" + text + " ASSISTANT:" (a system prompt, when given, goes first followed by a space, as
+// the template renders it: the template drops system messages, so HeadScope prepends it to the text).
+std::string renderLlavaChat(const ChatPrompt& prompt);
+// BOS + the rendered chat's ids with the one <image> token expanded to `imageTokenCount` copies.
+std::vector<int64_t> encodeLlavaChatWithImage(const Tokenizer& tokenizer, const ChatPrompt& prompt,
+                                              int64_t imageTokenCount, int64_t bosTokenId);
 
 }  // namespace headscope

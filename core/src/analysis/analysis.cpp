@@ -43,10 +43,7 @@ PreparedInput extendedInput(const Session& session, const PreparedInput& input, 
                                 std::to_string(generated.size()) + " are given");
     PreparedInput out = input;
     out.inputIds.insert(out.inputIds.end(), generated.begin(), generated.begin() + count);
-    std::vector<GridTHW> grids;
-    if (input.image) grids.push_back(input.image->grid);
-    out.positionIds = computeMropePositions(out.inputIds, grids, session.config().imageTokenId,
-                                            session.config().vision.spatialMergeSize, nullptr);
+    out.positionIds = session.impl().positionsFor(out.inputIds, input);
     return out;
 }
 
@@ -192,7 +189,7 @@ TokenExplanation explainToken(const Session& session, const PreparedInput& input
         models::DecoderRunOptions run;
         run.headHook = &hook;
         run.fusedAttention = false;
-        auto hidden = impl.model->model->forward(embeds, impl.positions(replay), nullptr, run);
+        auto hidden = impl.model->decoder().forward(embeds, impl.positions(replay), nullptr, run);
         auto logProbs = torch::log_softmax(impl.model->logits(hidden[0][out.position]), -1);
         auto objective = logProbs[out.target];
         objective.backward();

@@ -23,7 +23,29 @@ std::vector<int64_t> positionsOf(const std::vector<int64_t>& ids, int64_t id) {
 
 }  // namespace
 
+// "USER: <image>\n" + text + " ASSISTANT:": the image run, then the user's text up to the closing role.
+std::vector<KeySpan> llavaPromptSpans(const Session& session, const PreparedInput& input) {
+    const std::vector<int64_t>& ids = input.inputIds;
+    const auto n = static_cast<int64_t>(ids.size());
+    const int64_t closing = static_cast<int64_t>(session.tokenizer().encode("ASSISTANT:").size());
+    std::vector<KeySpan> spans;
+    const auto image = std::find(ids.begin(), ids.end(), session.config().imageTokenId);
+    int64_t textBegin = static_cast<int64_t>(session.tokenizer().encode("USER:").size()) + 1;  // after BOS
+    if (image != ids.end()) {
+        const int64_t begin = image - ids.begin();
+        int64_t end = begin;
+        while (end < n && ids[static_cast<size_t>(end)] == session.config().imageTokenId) ++end;
+        spans.push_back({"image", begin, end});
+        textBegin = end + 1;  // past the newline after the image
+    }
+    spans.push_back({"prompt", textBegin, n - closing});
+    spans.erase(std::remove_if(spans.begin(), spans.end(), [](const KeySpan& s) { return s.end <= s.begin; }),
+                spans.end());
+    return spans;
+}
+
 std::vector<KeySpan> promptSpans(const Session& session, const PreparedInput& input) {
+    if (session.config().family == ModelFamily::Llava) return llavaPromptSpans(session, input);
     const Tokenizer& tokenizer = session.tokenizer();
     const std::vector<int64_t>& ids = input.inputIds;
     const std::vector<int64_t> starts = positionsOf(ids, requireToken(tokenizer, "<|im_start|>"));

@@ -27,9 +27,9 @@ torch::Tensor causalMask(int64_t queryStart, int64_t rows, int64_t keys, const t
 
 Qwen2AttentionImpl::Qwen2AttentionImpl(const TextConfig& config, int64_t layer)
     : layerIndex(layer), numHeads(config.numHeads), numKvHeads(config.numKeyValueHeads), headDim(config.headDim) {
-    qProj = register_module("q_proj", Linear(config.hiddenSize, numHeads * headDim, true));
-    kProj = register_module("k_proj", Linear(config.hiddenSize, numKvHeads * headDim, true));
-    vProj = register_module("v_proj", Linear(config.hiddenSize, numKvHeads * headDim, true));
+    qProj = register_module("q_proj", Linear(config.hiddenSize, numHeads * headDim, config.attentionBias));
+    kProj = register_module("k_proj", Linear(config.hiddenSize, numKvHeads * headDim, config.attentionBias));
+    vProj = register_module("v_proj", Linear(config.hiddenSize, numKvHeads * headDim, config.attentionBias));
     oProj = register_module("o_proj",
                             Linear(numHeads * headDim, config.hiddenSize, false));
 }
@@ -113,6 +113,8 @@ std::pair<torch::Tensor, torch::Tensor> Qwen2TextModelImpl::rotaryTables(const t
     auto inv = inverseFrequencies.to(positions.device());
     auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv;  // [3, B, T, D/2]
     auto emb = torch::cat({freqs, freqs}, -1);                       // [3, B, T, D]
+    // Plain RoPE (Llama) reads the first axis for every rotary pair.
+    if (config.mropeSection.empty()) return {emb.cos()[0].unsqueeze(1).to(dtype), emb.sin()[0].unsqueeze(1).to(dtype)};
     // Sections repeat for the two halves: [t, h, w, t, h, w]; section i reads axis i % 3.
     std::vector<int64_t> sections = config.mropeSection;
     sections.insert(sections.end(), config.mropeSection.begin(), config.mropeSection.end());

@@ -23,20 +23,25 @@ torch::Tensor QwenVLModelImpl::logits(const torch::Tensor& hidden) const {
 torch::Tensor QwenVLModelImpl::embedInputs(const torch::Tensor& inputIds, const torch::Tensor& pixelValues,
                                            const std::vector<GridTHW>& grids) {
     auto embeds = model->embedTokens(inputIds);
-    auto isImage = inputIds == config.imageTokenId;
+    if (!pixelValues.defined()) return scatterImageFeatures(embeds, inputIds, config.imageTokenId, {});
+    return scatterImageFeatures(embeds, inputIds, config.imageTokenId, visual(pixelValues, grids));
+}
+
+torch::Tensor scatterImageFeatures(const torch::Tensor& embeds, const torch::Tensor& inputIds, int64_t imageTokenId,
+                                   const torch::Tensor& features) {
+    auto isImage = inputIds == imageTokenId;
     const int64_t imageTokens = isImage.sum().item<int64_t>();
-    if (!pixelValues.defined()) {
+    if (!features.defined()) {
         if (imageTokens != 0)
             throw InvalidInputError("the prompt has " + std::to_string(imageTokens) + " image tokens but no image");
         return embeds;
     }
-    auto imageEmbeds = visual(pixelValues, grids).to(embeds.scalar_type());
-    if (imageEmbeds.size(0) != imageTokens)
-        throw InvalidInputError("image features and image tokens do not match: " + std::to_string(imageEmbeds.size(0)) +
+    if (features.size(0) != imageTokens)
+        throw InvalidInputError("image features and image tokens do not match: " + std::to_string(features.size(0)) +
                                 " features, " + std::to_string(imageTokens) + " tokens");
     auto flat = embeds.reshape({-1, embeds.size(-1)});
     auto rows = torch::nonzero(isImage.reshape({-1})).squeeze(1);
-    return flat.index_copy(0, rows, imageEmbeds).view_as(embeds);
+    return flat.index_copy(0, rows, features.to(embeds.scalar_type())).view_as(embeds);
 }
 
 }  // namespace headscope::models

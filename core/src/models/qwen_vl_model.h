@@ -6,17 +6,19 @@
 #include "headscope/config.h"
 #include "models/qwen_text.h"
 #include "models/qwen_vision.h"
+#include "models/vl_model.h"
 
 namespace headscope::models {
 
-struct QwenVLModelImpl : torch::nn::Module {
+struct QwenVLModelImpl : VisionLanguageModel {
     explicit QwenVLModelImpl(const ModelConfig& config);
 
     // Token embeddings with the rows of image pad tokens replaced by the vision tower's output, in order.
     torch::Tensor embedInputs(const torch::Tensor& inputIds /*[B, T]*/, const torch::Tensor& pixelValues,
-                              const std::vector<GridTHW>& grids);
-    torch::Tensor logits(const torch::Tensor& hidden) const;  // [.., hidden] -> [.., vocab] (float32)
-    const torch::Tensor& lmHeadWeight() const;
+                              const std::vector<GridTHW>& grids) override;
+    Qwen2TextModelImpl& decoder() override { return *model; }
+    torch::Tensor logits(const torch::Tensor& hidden) const override;  // [.., hidden] -> [.., vocab] (float32)
+    const torch::Tensor& lmHeadWeight() const override;
 
     ModelConfig config;
     VisionTransformer visual{nullptr};
