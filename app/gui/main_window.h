@@ -108,6 +108,7 @@ private:
     void reclassify();
     void refreshHeatMap();
     void refreshMaps();
+    void drawMaps();
     void showSequence(const RunOutcome& run);
     void requestRowsForSelection();
     FloatArray visualShareForSelection() const;

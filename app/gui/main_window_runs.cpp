@@ -240,7 +240,11 @@ void MainWindow::reclassify() {
 FloatArray MainWindow::currentGains() const {
     if (importedProfile_) return importedProfile_->gain;
     if (classification_.classes.data.empty()) return {};
-    return classConditionedGains(classification_, rescalePanel_->rule());
+    try {
+        return classConditionedGains(classification_, rescalePanel_->rule());
+    } catch (const std::exception&) {
+        return {};  // the panel keeps the rule valid; an empty table means "no rescaling"
+    }
 }
 
 FloatArray MainWindow::visualShareForSelection() const {
@@ -285,6 +289,16 @@ void MainWindow::refreshMaps() {
         imageView_->setMap({});
         return;
     }
+    // The maps are plain arithmetic on the rows, but a shape the engine refuses must not take the window down.
+    try {
+        drawMaps();
+    } catch (const std::exception& e) {
+        imageView_->setMap({});
+        mapInfo_->setText(tr("Cannot draw the maps: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void MainWindow::drawMaps() {
     const FloatArray& rows = rows_->rows;
     std::vector<HeadRef> heads;
     QString which;

@@ -96,7 +96,7 @@ void ModelWorker::run(const RunRequest& request) {
                 outcome.promptPieces[static_cast<int>(i)] = (i == 0 || input.inputIds[i - 1] != pad) ? tr("[image]") : QString();
         if (input.image) {
             outcome.grid = input.image->grid;
-            outcome.mergeSize = static_cast<int>(session_->config().vision.spatialMergeSize);
+            outcome.mergeSize = static_cast<int>(input.image->mergeSize);
         }
         if (!request.rescaled) runs_.clear();
         if (request.rescaled && runs_.size() > 1) runs_.pop_back();  // keep the baseline and the latest rescaled run

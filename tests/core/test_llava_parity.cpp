@@ -1,9 +1,11 @@
 // LLaVA-1.5 (CLIP vision tower + projector + Llama decoder) against Hugging Face transformers on the shared
 // llava-tiny fixture, through the same Session and analysis API as Qwen: input ids, pixel values, logits,
 // greedy tokens, S_v, attention rows, gains and gate gradients, read from the reference files.
+#include <QTemporaryDir>
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <filesystem>
 
 #include "fixtures.h"
 #include "headscope/analysis.h"
@@ -138,6 +140,33 @@ private slots:
         qInfo("grad_gate %.3g", diff);
         QVERIFY(diff <= 1e-4);
         QVERIFY(std::abs(e.logProbability - json_.at("grad_gate").at("logp_target").get<float>()) < 1e-4);
+    }
+
+    void newerWeightLayoutLoadsTheSame() {
+        // model.vision_tower.*, model.multi_modal_projector.*, model.language_model.*, lm_head.*
+        QTemporaryDir tmp;
+        namespace fs = std::filesystem;
+        const fs::path target = fs::path(tmp.path().toStdString()) / "llava";
+        fs::create_directories(target);
+        for (const auto& entry : fs::directory_iterator(dir_))
+            if (entry.path().filename() != "model.safetensors") fs::copy_file(entry.path(), target / entry.path().filename());
+        std::vector<TensorToWrite> tensors;
+        {
+            SafetensorsFile source(dir_ + "/model.safetensors");
+            for (const TensorView& v : source.tensors()) {
+                std::string name = v.name;
+                if (name.rfind("language_model.model.", 0) == 0) name = "model.language_model." + name.substr(21);
+                else if (name.rfind("language_model.lm_head.", 0) == 0) name = name.substr(15);
+                else name = "model." + name;
+                tensors.push_back({name, v.dtype, v.shape, std::vector<uint8_t>(v.data, v.data + v.nbytes)});
+            }
+        }
+        writeSafetensors((target / "model.safetensors").string(), tensors);
+        LoadOptions options;
+        options.device = DeviceChoice::Cpu;
+        auto renamed = Session::load(target.string(), options);
+        QVERIFY(renamed->info().unusedTensors.empty());
+        QCOMPARE(renamed->prefill(input_, 0).lastLogits.data, session_->prefill(input_, 0).lastLogits.data);
     }
 
     void incrementalDecodingEqualsFullForwards() {
