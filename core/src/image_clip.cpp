@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "headscope/error.h"
+#include "image_levels.h"
 #include "headscope/image.h"
 #include "json_fields.h"
 
@@ -84,16 +85,9 @@ CropWindow cropWindow(const RgbImage& image, const ClipProcessorConfig& config) 
             config.cropHeight, config.cropWidth};
 }
 
-// Per-channel value of each 8-bit level: rescale multiplies in float64 and casts to float32 (transformers'
-// rescale), normalise then works in float32 like numpy on the float32 image and float32 mean/std arrays.
 std::vector<float> channelLookup(const ClipProcessorConfig& config, int channel) {
-    std::vector<float> table(256);
-    for (int level = 0; level < 256; ++level) {
-        float v = config.doRescale ? float(double(level) * config.rescaleFactor) : float(level);
-        if (config.doNormalize) v = (v - config.mean[channel]) / config.std[channel];
-        table[size_t(level)] = v;
-    }
-    return table;
+    return detail::channelLevels(config.doRescale, config.rescaleFactor, config.doNormalize, config.mean[channel],
+                                 config.std[channel]);
 }
 
 FloatArray channelsFirst(const RgbImage& image, const CropWindow& window, const ClipProcessorConfig& config) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "headscope/error.h"
+#include "image_levels.h"
 #include "headscope/image.h"
 
 namespace headscope {
@@ -40,17 +41,9 @@ void validateConfig(const ImageProcessorConfig& config) {
     }
 }
 
-// Per-channel lookup of the processed value of each 8-bit level: rescale multiplies in float64 and
-// casts to float32 (transformers' rescale), normalise then works in float32 as numpy does with the
-// float32 image and float32 mean/std arrays.
 std::vector<float> channelLookup(const ImageProcessorConfig& config, int channel) {
-    std::vector<float> table(256);
-    for (int level = 0; level < 256; ++level) {
-        float v = config.doRescale ? float(double(level) * config.rescaleFactor) : float(level);
-        if (config.doNormalize) v = (v - config.mean[channel]) / config.std[channel];
-        table[size_t(level)] = v;
-    }
-    return table;
+    return detail::channelLevels(config.doRescale, config.rescaleFactor, config.doNormalize, config.mean[channel],
+                                 config.std[channel]);
 }
 
 // Rows ordered (t, h/m, w/m, m_y, m_x), columns (channel, frame, py, px): numpy's

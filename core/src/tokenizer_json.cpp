@@ -103,4 +103,24 @@ AddedToken JsonFile::addedToken(const Json& value, const std::string& field, int
     return token;
 }
 
+std::vector<AddedToken> JsonFile::addedTokensDecoder() const {
+    std::vector<AddedToken> tokens;
+    const Json* decoder = optionalMember(object(root(), ""), "added_tokens_decoder");
+    if (!decoder) return tokens;
+    object(*decoder, "added_tokens_decoder");
+    for (const auto& [key, value] : decoder->items()) {
+        const std::string field = "added_tokens_decoder." + key;
+        std::size_t parsed = 0;
+        int64_t id = -1;
+        try {
+            id = std::stoll(key, &parsed);
+        } catch (const std::exception&) {
+            parsed = 0;
+        }
+        if (parsed != key.size()) fail(field, "the key must be a token id");
+        tokens.push_back(addedToken(value, field, tokenId(Json(id), field)));
+    }
+    return tokens;
+}
+
 }  // namespace headscope::tok

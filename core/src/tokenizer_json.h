@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace headscope::tok {
 
@@ -37,6 +38,9 @@ public:
 
     // An added-token description ({"content", "special", "lstrip", ...}); the id comes from the caller.
     AddedToken addedToken(const Json& value, const std::string& field, int32_t id) const;
+
+    // tokenizer_config.json's "added_tokens_decoder" (token id -> description); empty when absent.
+    std::vector<AddedToken> addedTokensDecoder() const;
 
 private:
     JsonFile(std::string path, Json root) : path_(std::move(path)), root_(std::move(root)) {}

@@ -53,25 +53,8 @@ MergeList readMerges(const std::string& path) {
 }
 
 std::vector<AddedToken> readAddedTokens(const std::string& configPath) {
-    std::vector<AddedToken> tokens;
-    if (configPath.empty()) return tokens;
-    const JsonFile file = JsonFile::load(configPath);
-    const Json* decoder = file.optionalMember(file.object(file.root(), ""), "added_tokens_decoder");
-    if (!decoder) return tokens;
-    file.object(*decoder, "added_tokens_decoder");
-    for (const auto& [key, value] : decoder->items()) {
-        const std::string field = "added_tokens_decoder." + key;
-        std::size_t parsed = 0;
-        int64_t id = -1;
-        try {
-            id = std::stoll(key, &parsed);
-        } catch (const std::exception&) {
-            parsed = 0;
-        }
-        if (parsed != key.size()) file.fail(field, "the key must be a token id");
-        tokens.push_back(file.addedToken(value, field, file.tokenId(Json(id), field)));
-    }
-    return tokens;
+    if (configPath.empty()) return {};
+    return JsonFile::load(configPath).addedTokensDecoder();
 }
 
 }  // namespace

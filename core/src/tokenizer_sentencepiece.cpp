@@ -69,26 +69,6 @@ std::optional<std::string> specialTokenText(const JsonFile& file, const Json& va
     return file.text(file.member(value, field, "content"), fieldPath(field, "content"));
 }
 
-std::vector<AddedToken> readAddedTokensDecoder(const JsonFile& file) {
-    std::vector<AddedToken> tokens;
-    const Json* decoder = file.optionalMember(file.root(), "added_tokens_decoder");
-    if (!decoder) return tokens;
-    file.object(*decoder, "added_tokens_decoder");
-    for (const auto& [key, value] : decoder->items()) {
-        const std::string field = "added_tokens_decoder." + key;
-        std::size_t parsed = 0;
-        int64_t id = -1;
-        try {
-            id = std::stoll(key, &parsed);
-        } catch (const std::exception&) {
-            parsed = 0;
-        }
-        if (parsed != key.size()) file.fail(field, "the key must be a token id");
-        tokens.push_back(file.addedToken(value, field, file.tokenId(Json(id), field)));
-    }
-    return tokens;
-}
-
 LlamaSettings readLlamaSettings(const std::string& configPath) {
     LlamaSettings settings;
     if (configPath.empty()) {
@@ -126,7 +106,7 @@ LlamaSettings readLlamaSettings(const std::string& configPath) {
             }
         }
     }
-    settings.addedTokens = readAddedTokensDecoder(file);
+    settings.addedTokens = file.addedTokensDecoder();
     return settings;
 }
 
