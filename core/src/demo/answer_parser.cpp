@@ -1,0 +1,85 @@
+// Final-answer extraction and comparison for generations on the shape scenes.
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+#include <optional>
+
+#include "headscope/shape_scenes.h"
+
+namespace headscope::shapes {
+
+namespace {
+
+std::string toLower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    return text;
+}
+
+std::string trim(const std::string& text) {
+    const auto isSpace = [](unsigned char c) { return std::isspace(c) != 0; };
+    size_t begin = 0, end = text.size();
+    while (begin < end && isSpace(text[begin])) ++begin;
+    while (end > begin && isSpace(text[end - 1])) --end;
+    return text.substr(begin, end - begin);
+}
+
+bool startsWith(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+bool allDigits(const std::string& text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+std::string numberWordAsDigits(const std::string& word) {
+    static const char* const words[] = {"zero",  "one",   "two",  "three", "four",   "five",  "six",
+                                        "seven", "eight", "nine", "ten",   "eleven", "twelve"};
+    for (size_t i = 0; i < std::size(words); ++i)
+        if (word == words[i]) return std::to_string(i);
+    return word;
+}
+
+// Text the answer line is searched in: after the thought, or nothing when the thought never ends.
+std::optional<std::string> textAfterThought(const std::string& generated) {
+    const std::string lower = toLower(generated);
+    const size_t close = lower.rfind("</think>");
+    if (close != std::string::npos) return generated.substr(close + 8);
+    if (lower.find("<think>") != std::string::npos) return std::nullopt;
+    return generated;
+}
+
+}  // namespace
+
+std::string normalizeAnswer(const std::string& text) {
+    std::string answer = trim(toLower(text));
+    while (!answer.empty() && (answer.back() == '.' || answer.back() == '!'))
+        answer = trim(answer.substr(0, answer.size() - 1));
+    for (const char* article : {"a ", "an ", "the "})
+        if (startsWith(answer, article)) answer = trim(answer.substr(std::string(article).size()));
+    if (allDigits(answer)) {
+        const size_t firstNonZero = answer.find_first_not_of('0');
+        return firstNonZero == std::string::npos ? "0" : answer.substr(firstNonZero);
+    }
+    return numberWordAsDigits(answer);
+}
+
+ParsedAnswer parseFinalAnswer(const std::string& generated) {
+    const std::optional<std::string> tail = textAfterThought(generated);
+    if (!tail) return {};
+    const std::string lower = toLower(*tail);
+    const size_t marker = lower.rfind("answer:");
+    if (marker == std::string::npos) return {};
+    const size_t start = marker + 7;
+    const size_t lineEnd = tail->find('\n', start);
+    const std::string answer = normalizeAnswer(
+        tail->substr(start, lineEnd == std::string::npos ? std::string::npos : lineEnd - start));
+    if (answer.empty()) return {};
+    return {answer, true};
+}
+
+bool answersMatch(const std::string& predicted, const std::string& truth) {
+    const std::string normalisedTruth = normalizeAnswer(truth);
+    return !normalisedTruth.empty() && normalizeAnswer(predicted) == normalisedTruth;
+}
+
+}  // namespace headscope::shapes
