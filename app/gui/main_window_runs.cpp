@@ -45,7 +45,6 @@ void MainWindow::generate() {
         QMessageBox::information(this, tr("Nothing to ask"), tr("Type a prompt first."));
         return;
     }
-    addRecent("recent/prompts", prompt_->toPlainText());
     startRun(false);
 }
 

@@ -1,5 +1,5 @@
-// The concrete byte-level BPE tokenizer behind headscope::Tokenizer, built by the loaders from
-// tokenizer.json or from vocab.json + merges.txt.
+// The concrete BPE tokenizer behind headscope::Tokenizer, built by the loaders from tokenizer.json or from
+// vocab.json + merges.txt: byte-level (Qwen) or SentencePiece-style with byte fallback (Llama).
 #pragma once
 #include "headscope/tokenizer.h"
 #include "tokenizer_added.h"
@@ -9,14 +9,36 @@
 
 #include <memory>
 #include <unordered_map>
+#include <variant>
 
 namespace headscope::tok {
 
+struct PrependNormalizer {
+    std::string prefix;  // put in front of non-empty text
+};
+struct ReplaceNormalizer {
+    std::string pattern;  // a literal string
+    std::string content;
+};
+using NormalizerStep = std::variant<NormalForm, PrependNormalizer, ReplaceNormalizer>;
+
+// One step of a `tokenizers` decoder chain, which maps the list of token strings to a new list.
+struct DecoderStep {
+    enum class Kind { Replace, ByteFallback, Fuse, Strip, Metaspace };
+    Kind kind = Kind::Fuse;
+    std::string pattern;  // Replace: literal text to replace; Strip, Metaspace: the character
+    std::string content;  // Replace: the replacement
+    std::size_t stripStart = 0;
+    std::size_t stripStop = 0;
+    bool metaspacePrepended = true;  // Metaspace: the encoder prepended the replacement (scheme not "never")
+};
+
 struct TokenizerParts {
-    std::vector<NormalForm> normalizers;  // applied in order; empty: no normalisation
+    std::vector<NormalizerStep> normalizers;  // applied in order; empty: no normalisation
     PreTokenizer preTokenizer;
     std::unique_ptr<BpeModel> model;
     std::vector<AddedToken> addedTokens;
+    std::vector<DecoderStep> decoders;  // empty: the ByteLevel decoder
 };
 
 // encode and decode are const and may run on several threads at once (the BPE cache has a mutex).
@@ -33,10 +55,15 @@ public:
 
 private:
     std::string normalize(std::string_view text) const;
-    void encodeOrdinaryText(std::string_view normalizedText, std::vector<int64_t>& ids) const;
+    void encodeOrdinaryText(std::string_view normalizedText, bool atTextStart,
+                            std::vector<int64_t>& ids) const;
     const AddedToken* addedToken(int64_t id) const;
+    const std::string& tokenText(int64_t id) const;
+    std::string decodeByteLevel(const std::vector<int64_t>& ids, bool skipSpecialTokens) const;
+    std::string decodeWithSteps(const std::vector<int64_t>& ids, bool skipSpecialTokens) const;
 
-    std::vector<NormalForm> normalizers_;
+    std::vector<NormalizerStep> normalizers_;
+    std::vector<DecoderStep> decoders_;
     PreTokenizer preTokenizer_;
     std::unique_ptr<BpeModel> model_;
     std::vector<AddedToken> addedTokens_;

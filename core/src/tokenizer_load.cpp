@@ -3,13 +3,43 @@
 #include "headscope/error.h"
 #include "tokenizer_impl.h"
 #include "tokenizer_json.h"
+#include "tokenizer_unicode.h"
 
 namespace headscope {
 namespace tok {
 namespace {
 
+// The text of a {"String": "..."} pattern; regular-expression patterns are refused.
+std::string parseLiteralPattern(const JsonFile& file, const Json& node, const std::string& field) {
+    const std::string patternField = fieldPath(field, "pattern");
+    const Json& pattern = file.object(file.member(node, field, "pattern"), patternField);
+    const Json* literal = file.optionalMember(pattern, "String");
+    if (!literal) file.fail(patternField, "only {\"String\": ...} patterns are supported here");
+    const std::string text = file.text(*literal, patternField + ".String");
+    if (text.empty()) file.fail(patternField + ".String", "the pattern is empty");
+    return text;
+}
+
+// A string member holding exactly one character (Metaspace's replacement, Strip's content).
+std::string parseCharacter(const JsonFile& file, const Json& node, const std::string& field,
+                           const std::string& key) {
+    const std::string text = file.text(file.member(node, field, key), fieldPath(field, key));
+    char32_t codePoint = 0;
+    if (text.empty() || !isValidUtf8(text) || decodeCodePoint(text, 0, codePoint) != text.size())
+        file.fail(fieldPath(field, key), "expected exactly one character");
+    return text;
+}
+
+std::size_t parseCount(const JsonFile& file, const Json& node, const std::string& field,
+                       const std::string& key) {
+    const Json& value = file.member(node, field, key);
+    if (!value.is_number_unsigned() || value.get<uint64_t>() > 1024)
+        file.fail(fieldPath(field, key), "expected a small non-negative integer");
+    return value.get<std::size_t>();
+}
+
 void parseNormalizer(const JsonFile& file, const Json& node, const std::string& field,
-                     std::vector<NormalForm>& forms) {
+                     std::vector<NormalizerStep>& forms) {
     const std::string type = file.text(file.member(node, field, "type"), fieldPath(field, "type"));
     if (type == "Sequence") {
         const std::string listField = fieldPath(field, "normalizers");
@@ -24,6 +54,14 @@ void parseNormalizer(const JsonFile& file, const Json& node, const std::string& 
         forms.push_back(NormalForm::NFKC);
     } else if (type == "NFKD") {
         forms.push_back(NormalForm::NFKD);
+    } else if (type == "Prepend") {
+        const std::string prefix =
+            file.text(file.member(node, field, "prepend"), fieldPath(field, "prepend"));
+        forms.push_back(PrependNormalizer{prefix});
+    } else if (type == "Replace") {
+        const std::string content =
+            file.text(file.member(node, field, "content"), fieldPath(field, "content"));
+        forms.push_back(ReplaceNormalizer{parseLiteralPattern(file, node, field), content});
     } else {
         file.fail(fieldPath(field, "type"), "normalizer '" + type + "' is not supported");
     }
@@ -57,6 +95,20 @@ SplitStep parseSplit(const JsonFile& file, const Json& node, const std::string& 
     return step;
 }
 
+// Metaspace's prepend_scheme, or the older add_prefix_space flag it replaced.
+PrependScheme parsePrependScheme(const JsonFile& file, const Json& node, const std::string& field) {
+    const Json* scheme = file.optionalMember(node, "prepend_scheme");
+    if (!scheme) {
+        const bool addPrefixSpace = file.flag(node, field, "add_prefix_space", true);
+        return addPrefixSpace ? PrependScheme::Always : PrependScheme::Never;
+    }
+    const std::string name = file.text(*scheme, fieldPath(field, "prepend_scheme"));
+    if (name == "first") return PrependScheme::First;
+    if (name == "always") return PrependScheme::Always;
+    if (name == "never") return PrependScheme::Never;
+    file.fail(fieldPath(field, "prepend_scheme"), "unknown prepend scheme '" + name + "'");
+}
+
 void parsePreTokenizer(const JsonFile& file, const Json& node, const std::string& field, PreTokenizer& out) {
     const std::string type = file.text(file.member(node, field, "type"), fieldPath(field, "type"));
     if (type == "Sequence") {
@@ -69,6 +121,10 @@ void parsePreTokenizer(const JsonFile& file, const Json& node, const std::string
     } else if (type == "ByteLevel") {
         out.addStep(ByteLevelStep{file.flag(node, field, "add_prefix_space", true),
                                   file.flag(node, field, "use_regex", true)});
+    } else if (type == "Metaspace") {
+        out.addStep(MetaspaceStep{parseCharacter(file, node, field, "replacement"),
+                                  parsePrependScheme(file, node, field),
+                                  file.flag(node, field, "split", true)});
     } else {
         file.fail(fieldPath(field, "type"), "pre-tokenizer '" + type + "' is not supported");
     }
@@ -137,11 +193,53 @@ std::unique_ptr<BpeModel> parseModel(const JsonFile& file, const Json& model) {
                                       BpeSource{file.path(), "model.vocab", file.path(), "model.merges"});
 }
 
-void checkDecoder(const JsonFile& file, const Json* decoder) {
-    if (!decoder) file.fail("decoder", "missing; a ByteLevel decoder is required");
+DecoderStep parseDecoderStep(const JsonFile& file, const Json& node, const std::string& field,
+                             const std::string& type) {
+    DecoderStep step;
+    if (type == "Replace") {
+        step.kind = DecoderStep::Kind::Replace;
+        step.pattern = parseLiteralPattern(file, node, field);
+        step.content = file.text(file.member(node, field, "content"), fieldPath(field, "content"));
+    } else if (type == "ByteFallback") {
+        step.kind = DecoderStep::Kind::ByteFallback;
+    } else if (type == "Fuse") {
+        step.kind = DecoderStep::Kind::Fuse;
+    } else if (type == "Strip") {
+        step.kind = DecoderStep::Kind::Strip;
+        step.pattern = parseCharacter(file, node, field, "content");
+        step.stripStart = parseCount(file, node, field, "start");
+        step.stripStop = parseCount(file, node, field, "stop");
+    } else if (type == "Metaspace") {
+        step.kind = DecoderStep::Kind::Metaspace;
+        step.pattern = parseCharacter(file, node, field, "replacement");
+        step.metaspacePrepended = parsePrependScheme(file, node, field) != PrependScheme::Never;
+    } else {
+        file.fail(fieldPath(field, "type"), "decoder '" + type + "' is not supported");
+    }
+    return step;
+}
+
+void parseDecoderSteps(const JsonFile& file, const Json& node, const std::string& field,
+                       std::vector<DecoderStep>& steps) {
+    const std::string type = file.text(file.member(node, field, "type"), fieldPath(field, "type"));
+    if (type != "Sequence") {
+        steps.push_back(parseDecoderStep(file, node, field, type));
+        return;
+    }
+    const std::string listField = fieldPath(field, "decoders");
+    const Json& list = file.array(file.member(node, field, "decoders"), listField);
+    for (std::size_t i = 0; i < list.size(); ++i)
+        parseDecoderSteps(file, list[i], listField + "[" + std::to_string(i) + "]", steps);
+}
+
+// A lone ByteLevel decoder (empty result), or a chain of the SentencePiece-style decoders.
+std::vector<DecoderStep> parseDecoder(const JsonFile& file, const Json* decoder) {
+    if (!decoder) file.fail("decoder", "missing; a decoder is required");
     const std::string type = file.text(file.member(*decoder, "decoder", "type"), "decoder.type");
-    if (type != "ByteLevel")
-        file.fail("decoder.type", "decoder '" + type + "' is not supported (only ByteLevel)");
+    if (type == "ByteLevel") return {};
+    std::vector<DecoderStep> steps;
+    parseDecoderSteps(file, *decoder, "decoder", steps);
+    return steps;
 }
 
 std::vector<AddedToken> parseAddedTokens(const JsonFile& file, const Json* list) {
@@ -171,7 +269,7 @@ std::unique_ptr<Tokenizer> Tokenizer::fromTokenizerJson(const std::string& path)
     if (const Json* preTokenizer = file.optionalMember(root, "pre_tokenizer"))
         parsePreTokenizer(file, *preTokenizer, "pre_tokenizer", parts.preTokenizer);
     parts.model = parseModel(file, file.member(root, "", "model"));
-    checkDecoder(file, file.optionalMember(root, "decoder"));
+    parts.decoders = parseDecoder(file, file.optionalMember(root, "decoder"));
     parts.addedTokens = parseAddedTokens(file, file.optionalMember(root, "added_tokens"));
     return std::make_unique<BpeTokenizer>(std::move(parts));
 }

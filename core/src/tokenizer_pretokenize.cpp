@@ -99,6 +99,39 @@ void applyByteLevel(const ByteLevelStep& step, std::string_view piece, std::vect
         out.push_back(alphabet.encode(part));
 }
 
+std::string replaceAll(std::string_view text, std::string_view from, std::string_view to) {
+    std::string out;
+    for (std::size_t pos = 0;;) {
+        const std::size_t found = text.find(from, pos);
+        out.append(text.substr(pos, found - pos));
+        if (found == std::string_view::npos) return out;
+        out.append(to);
+        pos = found + from.size();
+    }
+}
+
+// As `tokenizers`' Metaspace: First prepends only to a piece that starts at offset 0 of the input.
+void applyMetaspace(const MetaspaceStep& step, std::string_view piece, bool atTextStart,
+                    std::vector<std::string>& out) {
+    std::string text = replaceAll(piece, " ", step.replacement);
+    const bool prepend = step.prependScheme == PrependScheme::Always ||
+                         (step.prependScheme == PrependScheme::First && atTextStart);
+    if (prepend && text.compare(0, step.replacement.size(), step.replacement) != 0)
+        text.insert(0, step.replacement);
+    if (!step.split) {
+        out.push_back(std::move(text));
+        return;
+    }
+    // Split with MergedWithNext: every piece but the first begins with a replacement character.
+    std::size_t begin = 0;
+    for (std::size_t found = text.find(step.replacement, 1); found != std::string::npos;
+         found = text.find(step.replacement, found + step.replacement.size())) {
+        if (found > begin) out.push_back(text.substr(begin, found - begin));
+        begin = found;
+    }
+    if (begin < text.size()) out.push_back(text.substr(begin));
+}
+
 }  // namespace
 
 std::vector<std::string> splitText(std::string_view text, const Regex& pattern, SplitBehavior behavior,
@@ -110,16 +143,19 @@ std::vector<std::string> splitText(std::string_view text, const Regex& pattern, 
     return pieces;
 }
 
-std::vector<std::string> PreTokenizer::run(std::string_view text) const {
+std::vector<std::string> PreTokenizer::run(std::string_view text, bool atTextStart) const {
     std::vector<std::string> pieces;
     if (text.empty()) return pieces;
     pieces.emplace_back(text);
     for (const Step& step : steps_) {
         std::vector<std::string> next;
-        for (const std::string& piece : pieces) {
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            const std::string& piece = pieces[i];
             if (const auto* split = std::get_if<SplitStep>(&step)) {
                 for (std::string& part : splitText(piece, *split->pattern, split->behavior, split->invert))
                     next.push_back(std::move(part));
+            } else if (const auto* metaspace = std::get_if<MetaspaceStep>(&step)) {
+                applyMetaspace(*metaspace, piece, atTextStart && i == 0, next);
             } else {
                 applyByteLevel(std::get<ByteLevelStep>(step), piece, next);
             }

@@ -1,5 +1,6 @@
-// Hugging Face byte-level BPE tokenizer (tokenizer.json, or vocab.json + merges.txt) as the Qwen2 family
-// uses it, plus the chat format of Qwen2-VL / Qwen2.5-VL for one user turn with one image.
+// Hugging Face BPE tokenizer (tokenizer.json, or vocab.json + merges.txt): byte-level as the Qwen2 family
+// uses it, or Llama-style (Prepend/Replace or Metaspace, byte fallback) as llava-hf writes it; plus the
+// chat format of Qwen2-VL / Qwen2.5-VL for one user turn with one image.
 #pragma once
 #include <cstdint>
 #include <memory>
