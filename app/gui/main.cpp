@@ -1,8 +1,10 @@
 // headscope: the desktop app.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QLibraryInfo>
 #include <QLocale>
+#include <QSettings>
 #include <QTranslator>
 
 #include "main_window.h"
@@ -47,6 +49,9 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet(prompt)) window.setPrompt(parser.value(prompt));
     if (parser.isSet(image)) window.openImage(parser.value(image));
+    // The model given on the command line, else the last one used.
+    const QString last = QSettings().value("recent/models").toStringList().value(0);
     if (parser.isSet(model)) window.openModel(parser.value(model));
+    else if (!last.isEmpty() && QFileInfo(last).isDir()) window.openModel(last);
     return QApplication::exec();
 }
