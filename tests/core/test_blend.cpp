@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "expect_error.h"
 #include "headscope/error.h"
 #include "headscope/image.h"
 #include "headscope/maps.h"
@@ -59,20 +60,7 @@ void expectPixel(const RgbImage& image, int x, int y, Rgb expected) {
                             .arg(expected.b)));
 }
 
-// Runs `action`, which must throw InvalidInputError whose message contains `fragment`.
-void expectInvalid(const std::function<void()>& action, const std::string& fragment) {
-    try {
-        action();
-    } catch (const InvalidInputError& e) {
-        const std::string message = e.what();
-        QVERIFY2(message.find(fragment) != std::string::npos,
-                 qPrintable(QStringLiteral("message '%1' lacks '%2'")
-                                .arg(QString::fromStdString(message), QString::fromStdString(fragment))));
-        return;
-    }
-    QFAIL(qPrintable(QStringLiteral("no InvalidInputError (expected one mentioning '%1')")
-                         .arg(QString::fromStdString(fragment))));
-}
+using headscope::testing::expectInvalid;
 
 }  // namespace
 

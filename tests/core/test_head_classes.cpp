@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "expect_error.h"
 #include "headscope/error.h"
 #include "headscope/head_classes.h"
 #include "headscope/head_control.h"
@@ -71,20 +72,7 @@ FloatArray sharesWith(int64_t layer, int64_t head, float value) {
     return shares;
 }
 
-// Runs `action`, which must throw InvalidInputError whose message contains `fragment`.
-void expectInvalid(const std::function<void()>& action, const std::string& fragment) {
-    try {
-        action();
-    } catch (const InvalidInputError& e) {
-        const std::string message = e.what();
-        QVERIFY2(message.find(fragment) != std::string::npos,
-                 qPrintable(QStringLiteral("message '%1' lacks '%2'")
-                                .arg(QString::fromStdString(message), QString::fromStdString(fragment))));
-        return;
-    }
-    QFAIL(qPrintable(QStringLiteral("no InvalidInputError (expected one mentioning '%1')")
-                         .arg(QString::fromStdString(fragment))));
-}
+using headscope::testing::expectInvalid;
 
 void expectRuleRefused(const FacRule& rule, const std::string& fragment) {
     expectInvalid([&] { validateRule(rule); }, fragment);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "expect_error.h"
 #include "headscope/error.h"
 #include "headscope/head_classes.h"
 #include "headscope/maps.h"
@@ -39,20 +40,7 @@ void expectValues(const std::vector<float>& actual, const std::vector<float>& ex
                                 .arg(expected[i])));
 }
 
-// Runs `action`, which must throw InvalidInputError whose message contains `fragment`.
-void expectInvalid(const std::function<void()>& action, const std::string& fragment) {
-    try {
-        action();
-    } catch (const InvalidInputError& e) {
-        const std::string message = e.what();
-        QVERIFY2(message.find(fragment) != std::string::npos,
-                 qPrintable(QStringLiteral("message '%1' lacks '%2'")
-                                .arg(QString::fromStdString(message), QString::fromStdString(fragment))));
-        return;
-    }
-    QFAIL(qPrintable(QStringLiteral("no InvalidInputError (expected one mentioning '%1')")
-                         .arg(QString::fromStdString(fragment))));
-}
+using headscope::testing::expectInvalid;
 
 bool sameHeads(const std::vector<HeadRef>& actual, const std::vector<HeadRef>& expected) {
     if (actual.size() != expected.size()) return false;
