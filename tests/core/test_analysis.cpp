@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "fixtures.h"
+#include "test_helpers.h"
 #include "headscope/analysis.h"
 #include "headscope/error.h"
 #include "reference.h"
@@ -14,12 +15,7 @@ using namespace headscope::testing;
 
 namespace {
 
-double logSoftmaxAt(const std::vector<float>& logits, int64_t id) {
-    const double maxLogit = *std::max_element(logits.begin(), logits.end());
-    double sum = 0;
-    for (float l : logits) sum += std::exp(double(l) - maxLogit);
-    return double(logits[size_t(id)]) - maxLogit - std::log(sum);
-}
+using headscope::testing::logSoftmaxAt;
 
 FloatArray ones(int64_t layers, int64_t heads) { return FloatArray({layers, heads}, std::vector<float>(layers * heads, 1.0f)); }
 

@@ -18,6 +18,7 @@
 #include <functional>
 
 #include "fixtures.h"
+#include "test_helpers.h"
 #include "headscope/error.h"
 #include "headscope/image.h"
 #include "headscope/safetensors.h"
@@ -26,16 +27,7 @@ using namespace headscope;
 
 namespace {
 
-RgbImage makeImage(int width, int height, const std::function<uint8_t(int c, int y, int x)>& value) {
-    RgbImage image;
-    image.width = width;
-    image.height = height;
-    image.pixels.resize(size_t(width) * height * 3);
-    for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x)
-            for (int c = 0; c < 3; ++c) image.pixels[(size_t(y) * width + x) * 3 + c] = value(c, y, x);
-    return image;
-}
+using headscope::testing::makeImage;
 
 uint8_t pixel(const RgbImage& image, int c, int y, int x) {
     return image.pixels[(size_t(y) * image.width + x) * 3 + c];

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "fixtures.h"
+#include "test_helpers.h"
 #include "headscope/error.h"
 #include "headscope/image.h"
 #include "headscope/safetensors.h"
@@ -19,16 +20,7 @@ using namespace headscope;
 
 namespace {
 
-RgbImage makeImage(int width, int height, const std::function<uint8_t(int c, int y, int x)>& value) {
-    RgbImage image;
-    image.width = width;
-    image.height = height;
-    image.pixels.resize(size_t(width) * height * 3);
-    for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x)
-            for (int c = 0; c < 3; ++c) image.pixels[(size_t(y) * width + x) * 3 + c] = value(c, y, x);
-    return image;
-}
+using headscope::testing::makeImage;
 
 // Channel 0 holds x + 1, channel 1 holds y + 1 (so 0 can only come from padding), channel 2 is constant.
 RgbImage positionImage(int width, int height) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "fixtures.h"
+#include "test_helpers.h"
 #include "headscope/analysis.h"
 #include "reference.h"
 
@@ -16,14 +17,9 @@ using namespace headscope::testing;
 
 namespace {
 
-FloatArray ones(int64_t layers, int64_t heads) { return FloatArray({layers, heads}, std::vector<float>(layers * heads, 1.0f)); }
+using headscope::testing::logSoftmaxAt;
 
-double logSoftmaxAt(const std::vector<float>& logits, int64_t id) {
-    const double maxLogit = *std::max_element(logits.begin(), logits.end());
-    double sum = 0;
-    for (float l : logits) sum += std::exp(double(l) - maxLogit);
-    return double(logits[size_t(id)]) - maxLogit - std::log(sum);
-}
+FloatArray ones(int64_t layers, int64_t heads) { return FloatArray({layers, heads}, std::vector<float>(layers * heads, 1.0f)); }
 
 }  // namespace
 

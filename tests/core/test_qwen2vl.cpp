@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "test_helpers.h"
 #include "headscope/random_model.h"
 #include "headscope/safetensors.h"
 #include "headscope/session.h"
@@ -13,13 +14,7 @@ using namespace headscope;
 
 namespace {
 
-// log softmax(logits)[id]
-double logSoftmaxAt(const std::vector<float>& logits, int64_t id) {
-    const double maxLogit = *std::max_element(logits.begin(), logits.end());
-    double sum = 0;
-    for (float l : logits) sum += std::exp(double(l) - maxLogit);
-    return double(logits[id]) - maxLogit - std::log(sum);
-}
+using headscope::testing::logSoftmaxAt;
 
 RgbImage gradientImage(int width, int height) {
     RgbImage image;

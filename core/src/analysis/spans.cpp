@@ -13,7 +13,7 @@ int64_t requireToken(const Tokenizer& tokenizer, const char* token) {
     return *id;
 }
 
-// Positions of `id` at or after `from`.
+// Every position of `id` in `ids`, ascending.
 std::vector<int64_t> positionsOf(const std::vector<int64_t>& ids, int64_t id) {
     std::vector<int64_t> out;
     for (size_t i = 0; i < ids.size(); ++i)
