@@ -10,6 +10,7 @@
 #include "headscope/error.h"
 #include "headscope/safetensors.h"
 #include "models/qwen_vl_model.h"
+#include "qwen_tokenizer_files.h"
 #include "tokenizer_unicode.h"
 
 namespace headscope {
@@ -19,85 +20,26 @@ using nlohmann::json;
 
 namespace {
 
-// Qwen2's added tokens in their order; the first 14 are special.
-const char* const kAddedTokens[] = {
-    "<|endoftext|>",  "<|im_start|>",    "<|im_end|>",    "<|object_ref_start|>", "<|object_ref_end|>",
-    "<|box_start|>",  "<|box_end|>",     "<|quad_start|>", "<|quad_end|>",        "<|vision_start|>",
-    "<|vision_end|>", "<|vision_pad|>",  "<|image_pad|>", "<|video_pad|>",        "<tool_call>",
-    "</tool_call>",   "<|fim_prefix|>",  "<|fim_middle|>", "<|fim_suffix|>",      "<|fim_pad|>",
-    "<|repo_name|>",  "<|file_sep|>"};
-constexpr int64_t kAddedCount = 22;
-constexpr int64_t kSpecialCount = 14;
 constexpr int64_t kByteTokens = 256;
-int64_t addedId(const std::string& content) {
-    for (int64_t i = 0; i < kAddedCount; ++i)
-        if (content == kAddedTokens[i]) return kByteTokens + i;
-    throw std::logic_error("unknown added token " + content);
-}
 
-const char* kChatTemplate =
-    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}{% for message in messages "
-    "%}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful "
-    "assistant.<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}{{ "
-    "message['content'] }}<|im_end|>\n{% else %}{% for content in message['content'] %}{% if content['type'] == "
-    "'image' or 'image' in content or 'image_url' in content %}{% set image_count.value = image_count.value + 1 %}{% "
-    "if add_vision_id %}Picture {{ image_count.value }}: {% endif %}<|vision_start|><|image_pad|><|vision_end|>{% "
-    "elif content['type'] == 'video' or 'video' in content %}{% set video_count.value = video_count.value + 1 %}{% if "
-    "add_vision_id %}Video {{ video_count.value }}: {% endif %}<|vision_start|><|video_pad|><|vision_end|>{% elif "
-    "'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}{% if "
-    "add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
-
-void writeJson(const fs::path& path, const json& value) {
+void writeText(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
-    out << value.dump(2) << "\n";
+    out << text;
     if (!out) throw Error(path.string() + ": cannot write");
 }
 
-// A byte-level BPE with one token per byte and no merges: every text encodes, and ids stay small.
-json tokenizerJson() {
-    json vocab = json::object();
+void writeJson(const fs::path& path, const json& value) { writeText(path, value.dump(2) + "\n"); }
+
+// A byte-level BPE with one token per byte and no merges: every text encodes, and ids stay small. The ids
+// are the byte values rather than the alphabet order a trained BPE has, so random models keep their ids.
+TrainedBpe byteOnlyBpe() {
+    TrainedBpe bpe;
     const auto& alphabet = tok::ByteLevelAlphabet::instance();
-    for (int b = 0; b < 256; ++b) vocab[alphabet.encode(std::string(1, static_cast<char>(b)))] = b;
-    json added = json::array();
-    for (int64_t i = 0; i < kAddedCount; ++i)
-        added.push_back({{"id", kByteTokens + i}, {"content", kAddedTokens[i]}, {"single_word", false},
-                         {"lstrip", false}, {"rstrip", false}, {"normalized", false}, {"special", i < kSpecialCount}});
-    const json byteLevel = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
-    return {{"version", "1.0"},
-            {"truncation", nullptr},
-            {"padding", nullptr},
-            {"added_tokens", added},
-            {"normalizer", {{"type", "NFC"}}},
-            {"pre_tokenizer",
-             {{"type", "Sequence"},
-              {"pretokenizers",
-               json::array({{{"type", "Split"},
-                             {"pattern",
-                              {{"Regex", "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
-                                         "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}}},
-                             {"behavior", "Isolated"},
-                             {"invert", false}},
-                            byteLevel})}}},
-            {"post_processor", byteLevel},
-            {"decoder", byteLevel},
-            {"model",
-             {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", ""},
-              {"end_of_word_suffix", ""}, {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", false},
-              {"vocab", vocab}, {"merges", json::array()}}}};
+    for (int b = 0; b < kByteTokens; ++b) bpe.vocab.push_back(alphabet.encode(std::string(1, static_cast<char>(b))));
+    return bpe;
 }
 
-json tokenizerConfigJson() {
-    json decoder = json::object();
-    for (int64_t i = 0; i < kAddedCount; ++i)
-        decoder[std::to_string(kByteTokens + i)] = {{"content", kAddedTokens[i]}, {"lstrip", false},
-                                                    {"normalized", false}, {"rstrip", false},
-                                                    {"single_word", false}, {"special", i < kSpecialCount}};
-    return {{"add_bos_token", false}, {"add_prefix_space", false}, {"added_tokens_decoder", decoder},
-            {"bos_token", nullptr}, {"chat_template", kChatTemplate}, {"clean_up_tokenization_spaces", false},
-            {"eos_token", "<|im_end|>"}, {"errors", "replace"}, {"model_max_length", 32768},
-            {"pad_token", "<|endoftext|>"}, {"split_special_tokens", false}, {"tokenizer_class", "Qwen2Tokenizer"},
-            {"unk_token", nullptr}};
-}
+int64_t addedId(const std::string& content) { return qwen::addedTokenId(content, kByteTokens); }
 
 json visionConfigJson(const RandomModelSpec& s) {
     if (s.family == ModelFamily::Qwen2VL)
@@ -218,9 +160,9 @@ RandomModelSpec randomModelPreset(const std::string& name) {
 void writeRandomQwenModel(const std::string& folder, const RandomModelSpec& spec, uint64_t seed) {
     const fs::path target(folder);
     if (fs::exists(target)) throw InvalidInputError(folder + ": already exists; choose a new folder");
-    if (spec.vocabSize < kByteTokens + kAddedCount)
+    if (spec.vocabSize < kByteTokens + static_cast<int64_t>(qwen::kAddedTokenCount))
         throw InvalidInputError("vocab size " + std::to_string(spec.vocabSize) + " is below the tokenizer's " +
-                                std::to_string(kByteTokens + kAddedCount) + " ids");
+                                std::to_string(kByteTokens + qwen::kAddedTokenCount) + " ids");
     const json config = configJson(spec);
     const ModelConfig parsed = parseModelConfig(config.dump(), "generated config.json");  // validates the spec
 
@@ -233,9 +175,9 @@ void writeRandomQwenModel(const std::string& folder, const RandomModelSpec& spec
         writeJson(staging / "generation_config.json",
                   {{"bos_token_id", addedId("<|endoftext|>")}, {"pad_token_id", addedId("<|endoftext|>")},
                    {"eos_token_id", {addedId("<|im_end|>"), addedId("<|endoftext|>")}}, {"do_sample", false}});
-        writeJson(staging / "tokenizer.json", tokenizerJson());
-        writeJson(staging / "tokenizer_config.json", tokenizerConfigJson());
-        writeJson(staging / "chat_template.json", {{"chat_template", kChatTemplate}});
+        writeText(staging / "tokenizer.json", qwen::tokenizerJson(byteOnlyBpe()));
+        writeText(staging / "tokenizer_config.json", qwen::tokenizerConfigJson(kByteTokens));
+        writeJson(staging / "chat_template.json", {{"chat_template", qwen::kChatTemplate}});
         writeSafetensors((staging / "model.safetensors").string(), randomWeights(parsed, seed), {{"format", "pt"}});
         fs::rename(staging, target);
     } catch (...) {

@@ -1,6 +1,7 @@
 // Tokenizer::fromVocabAndMerges and fromFolder: the "slow" file layout (vocab.json + merges.txt +
 // tokenizer_config.json) read with the settings of transformers' Qwen2Tokenizer.
 #include "headscope/error.h"
+#include "qwen_tokenizer_files.h"
 #include "tokenizer_impl.h"
 #include "tokenizer_json.h"
 
@@ -9,11 +10,6 @@
 namespace headscope {
 namespace tok {
 namespace {
-
-// Qwen2Tokenizer's PRETOKENIZE_REGEX (also the Split pattern of Qwen2's tokenizer.json).
-constexpr const char* kQwen2Pattern =
-    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|)"
-    R"(\s+(?!\S)|\s+)";
 
 Vocabulary readVocabulary(const std::string& path) {
     const JsonFile file = JsonFile::load(path);
@@ -66,8 +62,8 @@ std::unique_ptr<Tokenizer> Tokenizer::fromVocabAndMerges(const std::string& voca
     using namespace tok;
     TokenizerParts parts;
     parts.normalizers = {NormalForm::NFC};
-    parts.preTokenizer.addStep(SplitStep{std::make_shared<Regex>(kQwen2Pattern, false, "Qwen2 pattern"),
-                                         SplitBehavior::Isolated, false});
+    const auto pattern = std::make_shared<Regex>(qwen::kPretokenizePattern, false, "Qwen2 pattern");
+    parts.preTokenizer.addStep(SplitStep{pattern, SplitBehavior::Isolated, false});
     parts.preTokenizer.addStep(ByteLevelStep{false, false});
     parts.model = std::make_unique<BpeModel>(readVocabulary(vocabJson), readMerges(mergesTxt), BpeOptions{},
                                              BpeSource{vocabJson, "", mergesTxt, "merges"});
