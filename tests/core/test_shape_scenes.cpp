@@ -2,6 +2,7 @@
 // hand-written expectations, ambiguity rules, the answer parser and disjoint splits.
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -301,6 +302,46 @@ private slots:
             {"shape_of_color", 1}, {"more_color", 20}, {"more_shape", 6},         {"sum_shapes", 3},
             {"sum_colors", 10},    {"diff_shapes", 2}, {"left_right", 4},         {"above_below", 0}};
         for (const auto& [id, n] : perTemplate) QCOMPARE(byTemplate(questions, id).size(), n);
+    }
+
+    // The training-only description walks the objects in reading order, whatever their drawing order.
+    void descriptionListsObjectsInReadingOrder() {
+        const char* expected =
+            "<think>red circle: row 2, column 2; red circle: row 2, column 7; red square: row 7, column 2; "
+            "blue triangle: row 7, column 7. shapes: 4.</think>\nAnswer: 4";
+        const Question described = describeScene(redBlueScene());
+        QCOMPARE(described.target, std::string(expected));
+        QCOMPARE(described.answer, std::string("4"));
+        QCOMPARE(described.templateId, std::string(kDescribeTemplateId));
+        Scene reversed = redBlueScene();
+        std::reverse(reversed.objects.begin(), reversed.objects.end());
+        QCOMPARE(describeScene(reversed).target, std::string(expected));
+        QCOMPARE(parseFinalAnswer(described.target).answer, std::string("4"));
+        // Never one of the evaluated templates.
+        for (const Question& q : questionsForScene(redBlueScene())) QVERIFY(q.templateId != kDescribeTemplateId);
+    }
+
+    // Centres (40, 40), (180, 40), (40, 180), (180, 180) lie in cells (row 1, column 1), (1, 6), (6, 1) and
+    // (6, 6), counting from 0 in 28-px cells: the cells gridRow / gridColumn name, less one.
+    void objectCentreCellsByHand() {
+        auto flagged = [](const std::vector<uint8_t>& flags) {
+            std::set<std::pair<int, int>> cellAndClass;
+            for (size_t i = 0; i < flags.size(); ++i)
+                if (flags[i]) cellAndClass.insert({int(i) / kShapeClassCount, int(i) % kShapeClassCount});
+            return cellAndClass;
+        };
+        const int redCircle = int(ShapeColor::Red) * kShapeKindCount + int(ShapeKind::Circle);
+        const int redSquare = int(ShapeColor::Red) * kShapeKindCount + int(ShapeKind::Square);
+        const int blueTriangle = int(ShapeColor::Blue) * kShapeKindCount + int(ShapeKind::Triangle);
+        const auto flags = objectCentreCells(redBlueScene());
+        QCOMPARE(flags.size(), size_t(64 * kShapeClassCount));
+        QCOMPARE(flagged(flags), (std::set<std::pair<int, int>>{
+                                     {1 * 8 + 1, redCircle}, {1 * 8 + 6, redCircle}, {6 * 8 + 1, redSquare},
+                                     {6 * 8 + 6, blueTriangle}}));
+        // Two red circles centred in one cell (x and y 30 and 50 both fall in 28..55) share one flag.
+        const auto pair = objectCentreCells(handScene({object(ShapeKind::Circle, ShapeColor::Red, ShapeSize::Small, 30, 30),
+                                                       object(ShapeKind::Circle, ShapeColor::Red, ShapeSize::Small, 50, 50)}));
+        QCOMPARE(flagged(pair), (std::set<std::pair<int, int>>{{1 * 8 + 1, redCircle}}));
     }
 
     void ambiguousSubjectsAreNotAsked() {

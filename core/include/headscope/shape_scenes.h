@@ -52,6 +52,13 @@ struct Scene {
 Scene sampleScene(uint64_t seed);
 RgbImage drawScene(const Scene& scene);
 
+// Where the objects are, as the merged image tokens see them: for the kSceneGridCells x kSceneGridCells
+// cells in row-major order (the order of the merged image tokens), one flag per (colour, kind) class,
+// index color * kShapeKindCount + kind, set when the centre of such an object lies in the cell (the cell
+// gridRow / gridColumn name). [cells * cells * classes].
+constexpr int kShapeClassCount = kShapeColorCount * kShapeKindCount;
+std::vector<uint8_t> objectCentreCells(const Scene& scene);
+
 // Hash of the scene's content (size, background, objects; not the seed), equal for equal layouts.
 uint64_t sceneFingerprint(const Scene& scene);
 // splitmix64: the seed mixer behind every derived stream.
@@ -75,6 +82,13 @@ const std::vector<std::string>& templateIds();
 std::vector<Question> questionsForScene(const Scene& scene);
 // One question: a template chosen uniformly among those applicable, then one of its instances.
 Question sampleQuestion(const Scene& scene, uint64_t seed);
+
+// A training task beside the templates: "List the shapes in the picture." The thought names every object
+// with its grid cell in reading order (row, then column) and the answer is their number. It gives the
+// vision tower dense supervision (every object of the scene, not one or two counts); the evaluation
+// splits never ask it.
+Question describeScene(const Scene& scene);
+constexpr const char* kDescribeTemplateId = "describe";
 
 struct Sample {
     Scene scene;

@@ -1,5 +1,6 @@
 // Question templates over shape scenes: each thought first states what is read off the image (counts,
 // attributes, grid cells) and then the reasoning step, so perception and reasoning errors can be told apart.
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <unordered_set>
@@ -274,6 +275,21 @@ std::vector<Question> questionsForScene(const Scene& scene) {
     addDifferenceShapes(scene, questions);
     for (const Axis& axis : kAxes) addSpatial(scene, axis, questions);
     return questions;
+}
+
+Question describeScene(const Scene& scene) {
+    std::vector<const ShapeObject*> order;
+    for (const ShapeObject& object : scene.objects) order.push_back(&object);
+    std::stable_sort(order.begin(), order.end(), [&](const ShapeObject* a, const ShapeObject* b) {
+        return std::pair(gridRow(scene, *a), gridColumn(scene, *a)) < std::pair(gridRow(scene, *b), gridColumn(scene, *b));
+    });
+    std::string thought;
+    for (const ShapeObject* object : order)
+        thought += (thought.empty() ? "" : "; ") + objectName(*object) + ": row " +
+                   std::to_string(gridRow(scene, *object)) + ", column " + std::to_string(gridColumn(scene, *object));
+    const std::string count = std::to_string(scene.objects.size());
+    return makeQuestion(kDescribeTemplateId, "List the shapes in the picture.", thought + ". shapes: " + count + ".",
+                        count);
 }
 
 Question sampleQuestion(const Scene& scene, uint64_t seed) {

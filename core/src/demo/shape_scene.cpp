@@ -82,24 +82,22 @@ void fillBackground(const Scene& scene, cv::Mat& canvas) {
     }
 }
 
-void drawObject(const ShapeObject& object, cv::Mat& canvas) {
-    const auto rgb = colorRgb(object.color);
-    const cv::Scalar color(rgb[0], rgb[1], rgb[2]);
+void drawObject(const ShapeObject& object, cv::Mat& canvas, const cv::Scalar& color, int lineType) {
     const int r = halfExtent(object.size);
     const cv::Point centre(object.centerX, object.centerY);
     switch (object.kind) {
-    case ShapeKind::Circle: cv::circle(canvas, centre, r, color, cv::FILLED, cv::LINE_AA); break;
+    case ShapeKind::Circle: cv::circle(canvas, centre, r, color, cv::FILLED, lineType); break;
     case ShapeKind::Square: {
         // A little inside the box so that a square's area is close to a circle's of the same size.
         const int h = r * 7 / 8;
         cv::rectangle(canvas, cv::Point(centre.x - h, centre.y - h), cv::Point(centre.x + h, centre.y + h),
-                      color, cv::FILLED, cv::LINE_AA);
+                      color, cv::FILLED, lineType);
         break;
     }
     case ShapeKind::Triangle: {
         const cv::Point corners[3] = {
             {centre.x, centre.y - r}, {centre.x + r, centre.y + r}, {centre.x - r, centre.y + r}};
-        cv::fillConvexPoly(canvas, corners, 3, color, cv::LINE_AA);
+        cv::fillConvexPoly(canvas, corners, 3, color, lineType);
         break;
     }
     }
@@ -179,7 +177,10 @@ Scene sampleScene(uint64_t seed) {
 RgbImage drawScene(const Scene& scene) {
     cv::Mat canvas(scene.height, scene.width, CV_8UC3);  // channels in RGB order throughout
     fillBackground(scene, canvas);
-    for (const ShapeObject& object : scene.objects) drawObject(object, canvas);
+    for (const ShapeObject& object : scene.objects) {
+        const auto rgb = colorRgb(object.color);
+        drawObject(object, canvas, cv::Scalar(rgb[0], rgb[1], rgb[2]), cv::LINE_AA);
+    }
     RgbImage image;
     image.width = scene.width;
     image.height = scene.height;
@@ -213,6 +214,15 @@ int gridColumn(const Scene& scene, const ShapeObject& object) {
 
 int gridRow(const Scene& scene, const ShapeObject& object) {
     return std::clamp(object.centerY * kSceneGridCells / scene.height, 0, kSceneGridCells - 1) + 1;
+}
+
+std::vector<uint8_t> objectCentreCells(const Scene& scene) {
+    std::vector<uint8_t> flags(size_t(kSceneGridCells * kSceneGridCells * kShapeClassCount), 0);
+    for (const ShapeObject& object : scene.objects) {
+        const int cell = (gridRow(scene, object) - 1) * kSceneGridCells + gridColumn(scene, object) - 1;
+        flags[size_t(cell * kShapeClassCount + int(object.color) * kShapeKindCount + int(object.kind))] = 1;
+    }
+    return flags;
 }
 
 }  // namespace headscope::shapes
