@@ -1,0 +1,73 @@
+// Trains HeadScope's demo model: a scaled-down Qwen2.5-VL that answers questions about synthetic shape
+// scenes with a short thought and a final answer line. Trains a byte-level BPE tokenizer on the corpus,
+// then the model with AdamW (warm-up + cosine schedule, loss on the assistant's tokens only), checkpointing
+// so an interrupted run resumes where it stopped, and writes a standard Hugging Face model folder.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "headscope/random_model.h"
+
+namespace headscope {
+
+// The demo model's sizes: text decoder 8 layers x 8 heads (2 KV heads), width 128; vision tower of 4 blocks
+// (2 windowed, 2 full attention), width 128. The vocabulary size is set from the trained tokenizer.
+RandomModelSpec demoModelShape();
+
+struct DemoTrainingOptions {
+    std::string outputFolder;      // the model folder written at the end (must not exist yet)
+    std::string checkpointFolder;  // empty: outputFolder + ".checkpoint"
+    RandomModelSpec shape = demoModelShape();
+    size_t tokenizerVocab = 640;   // byte-level BPE entries (256 bytes + merges), added tokens excluded
+    size_t tokenizerCorpus = 5000;  // training scenes whose conversations the tokenizer is trained on
+    int64_t steps = 1500;
+    int64_t batchSize = 32;        // conversations per step
+    int64_t questionsPerScene = 4;  // conversations about one scene share its vision-tower pass
+    bool describeScenes = true;     // one of each scene's conversations lists its objects (shapes::describeScene)
+    // Weight of an auxiliary perception loss: a linear probe on the vision tower's output predicts, for every
+    // merged image token, the (colour, kind) classes of the objects centred in its cell
+    // (shapes::objectCentreCells). It gives the vision tower dense supervision; the probe is not part of
+    // the written model. 0 turns it off.
+    double perceptionProbeWeight = 1.0;
+    double learningRate = 2e-3;  // peak
+    double minLearningRateRatio = 0.05;  // the cosine ends at peak * ratio
+    int64_t warmupSteps = 100;
+    double weightDecay = 0.05;  // matrices only; biases, norms and embeddings are not decayed
+    double gradientClip = 1.0;
+    uint64_t seed = 20251125;
+    int threads = 0;  // 0: one per core
+    int64_t checkpointEvery = 100;  // steps
+};
+
+// The learning rate of (0-based) `step`: linear warm-up to the peak over warmupSteps, then a cosine from the
+// peak down to peak * minLearningRateRatio at the last step.
+double demoLearningRate(int64_t step, const DemoTrainingOptions& options);
+
+struct TrainingProgress {
+    int64_t step = 0;  // completed steps
+    int64_t steps = 0;
+    double loss = 0;          // mean over the last completed steps (answer tokens only)
+    double learningRate = 0;
+    double elapsedSeconds = 0;  // in this process
+    double etaSeconds = 0;
+    bool resumed = false;  // this run continued a checkpoint
+    std::string stage;     // "tokenizer", "training", "checkpoint", "writing"
+};
+using TrainingCallback = std::function<void(const TrainingProgress&)>;
+
+struct DemoTrainingResult {
+    int64_t resumedFromStep = 0;  // 0: started from scratch
+    double finalLoss = 0;
+    double trainingSeconds = 0;  // in this process
+    bool cancelled = false;      // stopped at a checkpoint; run again to resume
+};
+
+// Runs (or resumes) training and writes the model folder. A set `cancel` flag makes the run save a
+// checkpoint and return with cancelled = true. Throws InvalidInputError for bad options or an existing
+// output folder, Error when a checkpoint belongs to different options.
+DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const TrainingCallback& progress = {},
+                                  const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace headscope

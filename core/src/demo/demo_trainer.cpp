@@ -1,0 +1,340 @@
+// The demo model's training loop. Data are generated on the fly from the training split (each step reads
+// its own slice of samples, so a resumed run sees exactly the batches an uninterrupted one would).
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "demo/demo_batch.h"
+#include "demo/demo_checkpoint.h"
+#include "demo/demo_model_folder.h"
+#include "headscope/bpe_training.h"
+#include "headscope/demo_training.h"
+#include "headscope/error.h"
+#include "headscope/session.h"
+#include "models/qwen_vl_model.h"
+#include "qwen_model_json.h"
+
+namespace headscope {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+RandomModelSpec demoModelShape() {
+    RandomModelSpec s;
+    s.family = ModelFamily::Qwen25VL;
+    s.hiddenSize = 128;
+    s.layers = 8;
+    s.heads = 8;
+    s.kvHeads = 2;
+    s.intermediateSize = 256;
+    s.tieWordEmbeddings = true;
+    s.visionDepth = 4;  // blocks 0 and 2 windowed, 1 and 3 full attention
+    s.visionHidden = 128;
+    s.visionHeads = 4;
+    s.visionIntermediate = 256;
+    s.maxPixels = shapes::kSceneSize * shapes::kSceneSize;  // larger pictures are shrunk to a scene's token count
+    return s;
+}
+
+namespace {
+
+constexpr int64_t kQwenAddedTokens = 22;
+
+json specJson(const RandomModelSpec& s) {
+    return {{"hidden", s.hiddenSize}, {"layers", s.layers}, {"heads", s.heads}, {"kv_heads", s.kvHeads},
+            {"intermediate", s.intermediateSize}, {"tied", s.tieWordEmbeddings}, {"vision_depth", s.visionDepth},
+            {"vision_hidden", s.visionHidden}, {"vision_heads", s.visionHeads},
+            {"vision_intermediate", s.visionIntermediate}, {"max_pixels", s.maxPixels}};
+}
+
+// Everything that shapes the result; a checkpoint resumes only under the same values.
+json optionsJson(const DemoTrainingOptions& o) {
+    return {{"shape", specJson(o.shape)},  {"tokenizer_vocab", o.tokenizerVocab},
+            {"tokenizer_corpus", o.tokenizerCorpus}, {"steps", o.steps}, {"batch_size", o.batchSize},
+            {"questions_per_scene", o.questionsPerScene}, {"describe_scenes", o.describeScenes},
+            {"perception_probe_weight", o.perceptionProbeWeight},
+            {"learning_rate", o.learningRate}, {"min_learning_rate_ratio", o.minLearningRateRatio},
+            {"warmup_steps", o.warmupSteps}, {"weight_decay", o.weightDecay}, {"gradient_clip", o.gradientClip},
+            {"seed", o.seed}};
+}
+
+void validate(const DemoTrainingOptions& o) {
+    auto require = [](bool ok, const std::string& what) {
+        if (!ok) throw InvalidInputError("demo training: " + what);
+    };
+    require(!o.outputFolder.empty(), "no output folder given");
+    require(o.steps > 0, "steps must be positive (got " + std::to_string(o.steps) + ")");
+    require(o.batchSize > 0, "batch size must be positive (got " + std::to_string(o.batchSize) + ")");
+    require(o.questionsPerScene > 0 && o.batchSize % o.questionsPerScene == 0,
+            "the batch size (" + std::to_string(o.batchSize) + ") must be a multiple of the questions per scene (" +
+                std::to_string(o.questionsPerScene) + ")");
+    require(!o.describeScenes || o.questionsPerScene >= 2,
+            "describing the scenes takes one of its questions, so at least 2 questions per scene are needed");
+    require(o.learningRate > 0 && std::isfinite(o.learningRate), "learning rate must be positive");
+    require(o.minLearningRateRatio >= 0 && o.minLearningRateRatio <= 1, "min learning-rate ratio must be in [0, 1]");
+    require(o.warmupSteps >= 0 && o.warmupSteps < o.steps, "warm-up steps must be in [0, steps)");
+    require(o.weightDecay >= 0, "weight decay must not be negative");
+    require(o.perceptionProbeWeight >= 0 && std::isfinite(o.perceptionProbeWeight),
+            "the perception probe weight must not be negative");
+    require(o.gradientClip > 0, "gradient clip must be positive");
+    require(o.checkpointEvery > 0, "checkpoint interval must be positive");
+    require(o.tokenizerCorpus > 0, "the tokenizer corpus must not be empty");
+    require(o.shape.family == ModelFamily::Qwen25VL, "the demo model is a Qwen2.5-VL model");
+}
+
+// GPT-2's scheme: N(0, 0.02) for matrices and embeddings, residual output projections scaled by
+// 1/sqrt(2 * layers), zero biases, unit norms.
+void initializeWeights(torch::nn::Module& model, const RandomModelSpec& spec, uint64_t seed) {
+    torch::NoGradGuard noGrad;
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+    auto endsWith = [](const std::string& s, const std::string& tail) {
+        return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    for (auto& item : model.named_parameters()) {
+        const std::string& name = item.key();
+        torch::Tensor& p = item.value();
+        const bool isNorm = name.find("norm") != std::string::npos || name.find("ln_q") != std::string::npos;
+        if (isNorm && endsWith(name, ".weight")) p.fill_(1.0);
+        else if (endsWith(name, ".bias")) p.zero_();
+        else {
+            double std = 0.02;
+            const bool residualOut = endsWith(name, "o_proj.weight") || endsWith(name, "down_proj.weight") ||
+                                     endsWith(name, "attn.proj.weight");
+            if (residualOut) {
+                const int64_t depth = name.rfind("visual.", 0) == 0 ? spec.visionDepth : spec.layers;
+                std /= std::sqrt(2.0 * double(depth));
+            }
+            p.copy_(torch::randn(p.sizes(), generator, torch::kFloat32) * std);
+        }
+    }
+}
+
+// The questions asked about a training scene: the split's own, then more drawn from the scene's seed, the
+// last one replaced by the scene's description when the options ask for it.
+demo::SceneQuestions sceneQuestions(const shapes::Sample& sample, const DemoTrainingOptions& o) {
+    demo::SceneQuestions group;
+    group.scene = &sample.scene;
+    group.questions.push_back({sample.templateId, sample.question, sample.answer, sample.target});
+    const int64_t templated = o.describeScenes ? o.questionsPerScene - 1 : o.questionsPerScene;
+    for (int64_t k = 1; k < templated; ++k)
+        group.questions.push_back(shapes::sampleQuestion(sample.scene, shapes::mixSeed(sample.scene.seed + uint64_t(k))));
+    if (o.describeScenes) group.questions.push_back(shapes::describeScene(sample.scene));
+    return group;
+}
+
+// Whole conversations as the model sees them (chat template included), so the roles and the system prompt
+// get tokens of their own; the added tokens are cut out by the trainer.
+std::vector<std::string> tokenizerTexts(const std::vector<shapes::Sample>& samples, const DemoTrainingOptions& o) {
+    std::vector<std::string> texts;
+    for (size_t i = 0; i < std::min(o.tokenizerCorpus, samples.size()); ++i)
+        for (const shapes::Question& q : sceneQuestions(samples[i], o).questions) {
+            ChatPrompt prompt;
+            prompt.userText = q.question;
+            texts.push_back(renderQwenChat(prompt) + q.target);
+        }
+    return texts;
+}
+
+// The checkpoint's tokenizer, trained on first use.
+std::unique_ptr<Tokenizer> checkpointTokenizer(const fs::path& folder, const DemoTrainingOptions& o,
+                                               const std::vector<shapes::Sample>& samples) {
+    if (!fs::exists(folder / "tokenizer.json")) {
+        const fs::path staging = folder.string() + ".partial";
+        fs::remove_all(staging);
+        fs::create_directories(staging);
+        writeQwenTokenizerFiles(staging.string(),
+                                trainByteLevelBpe(tokenizerTexts(samples, o), {o.tokenizerVocab, 2}));
+        fs::remove_all(folder);
+        fs::rename(staging, folder);
+    }
+    return Tokenizer::fromFolder(folder.string());
+}
+
+std::vector<torch::optim::OptimizerParamGroup> parameterGroups(torch::nn::Module& model,
+                                                              const DemoTrainingOptions& o) {
+    std::vector<torch::Tensor> decayed, plain;
+    for (auto& item : model.named_parameters()) {
+        const bool matrix = item.value().dim() >= 2 && item.key().find("embed_tokens") == std::string::npos;
+        (matrix ? decayed : plain).push_back(item.value());
+    }
+    auto options = [&](double decay) {
+        return std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(o.learningRate).betas({0.9, 0.95}).eps(1e-8).weight_decay(decay));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decayed, options(o.weightDecay));
+    groups.emplace_back(plain, options(0.0));
+    return groups;
+}
+
+// Summed cross-entropy of the batch's target tokens. `sceneFeatures` holds the vision tower's output for the
+// batch's scenes in order; each scene's rows are repeated for every conversation about it.
+torch::Tensor answerLossSum(models::QwenVLModelImpl& model, const ModelConfig& config, const torch::Tensor& sceneFeatures,
+                            const demo::TrainingBatch& batch, const models::DecoderRunOptions& run) {
+    const int64_t scenes = static_cast<int64_t>(batch.sequencesPerImage.size());
+    const torch::Tensor features = sceneFeatures.view({scenes, -1, sceneFeatures.size(-1)})
+                                       .repeat_interleave(torch::tensor(batch.sequencesPerImage), 0)
+                                       .reshape({-1, sceneFeatures.size(-1)});
+    const torch::Tensor embeds = models::scatterImageFeatures(model.model->embedTokens(batch.inputIds), batch.inputIds,
+                                                              config.imageTokenId, features);
+    const torch::Tensor hidden = model.decoder().forward(embeds, batch.positions, nullptr, run);
+    const torch::Tensor logits = model.logits(hidden.narrow(1, 0, hidden.size(1) - 1));  // predicts t + 1
+    return torch::nn::functional::cross_entropy(
+        logits.reshape({-1, logits.size(-1)}), batch.labels.narrow(1, 1, batch.labels.size(1) - 1).reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(demo::kIgnoreLabel).reduction(torch::kSum));
+}
+
+}  // namespace
+
+double demoLearningRate(int64_t step, const DemoTrainingOptions& o) {
+    if (step < o.warmupSteps) return o.learningRate * double(step + 1) / double(o.warmupSteps);
+    const double progress = double(step - o.warmupSteps) / double(std::max<int64_t>(1, o.steps - 1 - o.warmupSteps));
+    const double cosine = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+    return o.learningRate * (o.minLearningRateRatio + (1.0 - o.minLearningRateRatio) * cosine);
+}
+
+DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const TrainingCallback& progress,
+                                  const std::atomic<bool>* cancel) {
+    validate(options);
+    if (fs::exists(options.outputFolder))
+        throw InvalidInputError(options.outputFolder + ": already exists; choose a new folder");
+    const fs::path checkpoint =
+        options.checkpointFolder.empty() ? fs::path(options.outputFolder + ".checkpoint") : fs::path(options.checkpointFolder);
+    const json optionsFingerprint = optionsJson(options);
+    const auto previous = demo::readCheckpointState((checkpoint / "state").string());
+    if (previous && previous->options != optionsFingerprint)
+        throw Error(checkpoint.string() + ": this checkpoint was made with other options (" +
+                    previous->options.dump() + "); resume with the same options or delete it");
+    fs::create_directories(checkpoint);
+    setComputeThreads(options.threads);
+
+    TrainingProgress report;
+    report.steps = options.steps;
+    report.resumed = previous.has_value();
+    auto tell = [&](const std::string& stage) {
+        report.stage = stage;
+        if (progress) progress(report);
+    };
+    tell("tokenizer");
+    const int64_t scenesPerStep = options.batchSize / options.questionsPerScene;
+    const auto samples = shapes::makeSplit(shapes::Split::Train, size_t(options.steps * scenesPerStep), options.seed);
+    const auto tokenizer = checkpointTokenizer(checkpoint / "tokenizer", options, samples);
+
+    RandomModelSpec spec = options.shape;
+    const int64_t firstAdded = tokenizer->vocabSize() - kQwenAddedTokens;
+    spec.vocabSize = (tokenizer->vocabSize() + 63) / 64 * 64;  // padded, as Qwen pads its vocabulary
+    const QwenSpecialIds ids(firstAdded);
+    const json configJson = qwenConfigJson(spec, ids, "float32");
+    const ModelConfig config = parseModelConfig(configJson.dump(), "demo config");
+
+    torch::manual_seed(options.seed);
+    models::QwenVLModel model(config);
+    initializeWeights(*model, spec, options.seed);
+    // The checkpoint holds the model and the training-only perception probe; the written folder the model only.
+    torch::nn::Linear probe(config.vision.outHidden, shapes::kShapeClassCount);
+    auto trainable = std::make_shared<torch::nn::Module>("DemoTraining");
+    trainable->register_module("model", model.ptr());
+    trainable->register_module("probe", probe.ptr());
+    torch::optim::AdamW optimizer(parameterGroups(*trainable, options));
+    demo::CheckpointState state;
+    state.options = optionsFingerprint;
+    if (previous) {
+        demo::loadCheckpoint((checkpoint / "state").string(), *trainable, optimizer);
+        state = *previous;
+    }
+
+    ImageProcessorConfig imageConfig;
+    imageConfig.maxPixels = spec.maxPixels;
+    const demo::BatchBuilder builder{*tokenizer, config, imageConfig, ids.endOfText, ids.imEnd()};
+    models::DecoderRunOptions run;
+    run.fusedAttention = false;  // identical numerics on every LibTorch version
+
+    DemoTrainingResult result;
+    result.resumedFromStep = state.step;
+    const auto started = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+    const double earlierSeconds = state.seconds;
+    auto save = [&] {
+        state.seconds = earlierSeconds + elapsed();
+        tell("checkpoint");
+        demo::saveCheckpoint((checkpoint / "state").string(), *trainable, optimizer, state);
+    };
+    trainable->train();
+    for (int64_t step = state.step; step < options.steps; ++step) {
+        if (cancel && cancel->load()) {
+            save();
+            result.cancelled = true;
+            result.finalLoss = state.smoothedLoss;
+            result.trainingSeconds = elapsed();
+            return result;
+        }
+        const double lr = demoLearningRate(step, options);
+        for (auto& group : optimizer.param_groups())
+            static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+        // Descriptions are several times longer than templated answers: they run as a batch of their own so
+        // that the short conversations are not padded to their length.
+        std::vector<demo::SceneQuestions> templated, described;
+        for (int64_t i = 0; i < scenesPerStep; ++i) {
+            demo::SceneQuestions group = sceneQuestions(samples[size_t(step * scenesPerStep + i)], options);
+            demo::SceneQuestions descriptions{group.scene, {}};
+            if (options.describeScenes) {
+                descriptions.questions.push_back(group.questions.back());
+                group.questions.pop_back();
+            }
+            templated.push_back(std::move(group));
+            described.push_back(std::move(descriptions));
+        }
+        const demo::TrainingBatch templatedBatch = builder.build(templated);
+        const torch::Tensor features = model->visual(templatedBatch.pixelValues, templatedBatch.grids);
+        torch::Tensor lossSum = answerLossSum(*model, config, features, templatedBatch, run);
+        int64_t targetTokens = templatedBatch.targetTokens;
+        if (options.describeScenes) {
+            const demo::TrainingBatch describedBatch = builder.build(described);
+            lossSum = lossSum + answerLossSum(*model, config, features, describedBatch, run);
+            targetTokens += describedBatch.targetTokens;
+        }
+        const torch::Tensor loss = lossSum / double(targetTokens);  // mean over every target token of the step
+        torch::Tensor objective = loss;
+        if (options.perceptionProbeWeight > 0) {
+            // Mean over cells of the summed binary cross-entropy of the classes.
+            const torch::Tensor probeLoss = torch::nn::functional::binary_cross_entropy_with_logits(
+                                                probe(features), templatedBatch.cellTargets) *
+                                            double(shapes::kShapeClassCount);
+            objective = objective + options.perceptionProbeWeight * probeLoss;
+        }
+        optimizer.zero_grad();
+        objective.backward();
+        torch::nn::utils::clip_grad_norm_(trainable->parameters(), options.gradientClip);
+        optimizer.step();
+
+        const double value = loss.item<double>();
+        if (!std::isfinite(value)) throw Error("demo training diverged at step " + std::to_string(step + 1));
+        state.smoothedLoss = step == 0 ? value : 0.95 * state.smoothedLoss + 0.05 * value;
+        state.step = step + 1;
+
+        const int64_t doneHere = state.step - result.resumedFromStep;
+        report.step = state.step;
+        report.loss = state.smoothedLoss;
+        report.learningRate = lr;
+        report.elapsedSeconds = elapsed();
+        report.etaSeconds = report.elapsedSeconds / double(doneHere) * double(options.steps - state.step);
+        tell("training");
+        if (state.step % options.checkpointEvery == 0 && state.step < options.steps) save();
+    }
+    result.finalLoss = state.smoothedLoss;
+    result.trainingSeconds = elapsed();
+
+    save();  // the finished state first: should writing fail, a rerun only writes
+    tell("writing");
+    model->eval();
+    demo::DemoFolderContents contents{configJson, qwenPreprocessorJson(spec), qwenGenerationConfigJson(ids),
+                                      (checkpoint / "tokenizer").string(), optionsFingerprint, result.finalLoss,
+                                      state.seconds};
+    demo::writeDemoModelFolder(options.outputFolder, *model, contents);
+    return result;
+}
+
+}  // namespace headscope

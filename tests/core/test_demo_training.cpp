@@ -1,0 +1,185 @@
+// The demo-model trainer at a tiny size: the learning-rate schedule against hand values, a run that writes
+// a loadable Hugging Face folder, resume after an interruption giving the same weights as one run, and the
+// refusals (bad options, an existing output, a checkpoint made with other options).
+#include <QtTest/QtTest>
+
+#include <QTemporaryDir>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "expect_error.h"
+#include "headscope/demo_training.h"
+#include "headscope/error.h"
+#include "headscope/safetensors.h"
+#include "headscope/session.h"
+
+using namespace headscope;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A model small enough to take a few steps in a second.
+DemoTrainingOptions tinyOptions(const std::string& out) {
+    DemoTrainingOptions o;
+    o.outputFolder = out;
+    o.shape.hiddenSize = 32;
+    o.shape.layers = 2;
+    o.shape.heads = 4;
+    o.shape.kvHeads = 2;
+    o.shape.intermediateSize = 64;
+    o.shape.visionDepth = 2;
+    o.shape.visionHidden = 32;
+    o.shape.visionHeads = 2;
+    o.shape.visionIntermediate = 64;
+    o.tokenizerVocab = 300;
+    o.tokenizerCorpus = 12;
+    o.steps = 6;
+    o.batchSize = 4;
+    o.questionsPerScene = 2;
+    o.warmupSteps = 2;
+    o.checkpointEvery = 2;
+    o.threads = 1;  // one thread: identical sums in both runs of the resume test
+    return o;
+}
+
+std::string readFile(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+class DemoTrainingTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void scheduleMatchesHandValues() {
+        DemoTrainingOptions o;
+        o.learningRate = 1e-3;
+        o.minLearningRateRatio = 0.1;
+        o.warmupSteps = 4;
+        o.steps = 14;  // cosine over steps 4..13: 9 intervals
+        QCOMPARE(demoLearningRate(0, o), 0.25e-3);
+        QCOMPARE(demoLearningRate(3, o), 1e-3);  // warm-up ends at the peak
+        QCOMPARE(demoLearningRate(4, o), 1e-3);  // the cosine starts there
+        // Midway (progress 1/2): cosine term 1/2, so 0.1 + 0.9 * 0.5 = 0.55 of the peak.
+        o.steps = 13;  // steps 4..12: 8 intervals, step 8 is the middle
+        QVERIFY(std::abs(demoLearningRate(8, o) - 0.55e-3) < 1e-15);
+        QVERIFY(std::abs(demoLearningRate(12, o) - 0.1e-3) < 1e-15);  // the floor at the last step
+        for (int64_t s = 4; s < 12; ++s) QVERIFY(demoLearningRate(s + 1, o) < demoLearningRate(s, o));
+    }
+
+    void trainsAndWritesALoadableFolder() {
+        QTemporaryDir dir;
+        const std::string out = dir.filePath("model").toStdString();
+        std::vector<TrainingProgress> seen;
+        const DemoTrainingResult result =
+            trainDemoModel(tinyOptions(out), [&](const TrainingProgress& p) { seen.push_back(p); });
+        QVERIFY(!result.cancelled);
+        QCOMPARE(result.resumedFromStep, int64_t(0));
+        QVERIFY(std::isfinite(result.finalLoss) && result.finalLoss > 0);
+        int64_t trainingReports = 0;
+        for (const TrainingProgress& p : seen)
+            if (p.stage == "training") {
+                ++trainingReports;
+                QCOMPARE(p.steps, int64_t(6));
+                QVERIFY(p.etaSeconds >= 0);
+            }
+        QCOMPARE(trainingReports, int64_t(6));
+
+        for (const char* name : {"config.json", "model.safetensors", "tokenizer.json", "vocab.json", "merges.txt",
+                                 "tokenizer_config.json", "preprocessor_config.json", "generation_config.json",
+                                 "chat_template.json", "training.json"})
+            QVERIFY2(fs::exists(fs::path(out) / name), name);
+        QVERIFY(!fs::exists(out + ".partial"));
+
+        const auto config = nlohmann::json::parse(readFile(fs::path(out) / "config.json"));
+        QCOMPARE(config.at("model_type").get<std::string>(), std::string("qwen2_5_vl"));
+        QCOMPARE(config.at("architectures")[0].get<std::string>(), std::string("Qwen2_5_VLForConditionalGeneration"));
+        QCOMPARE(config.at("torch_dtype").get<std::string>(), std::string("float32"));
+        QCOMPARE(config.at("vocab_size").get<int64_t>() % 64, int64_t(0));
+
+        const auto session = Session::load(out);
+        const Tokenizer& tokenizer = session->tokenizer();
+        // The special tokens sit right after the trained vocabulary and agree with config.json.
+        QCOMPARE(*tokenizer.tokenToId("<|image_pad|>"), config.at("image_token_id").get<int64_t>());
+        QCOMPARE(*tokenizer.tokenToId("<|im_end|>"), config.at("eos_token_id").get<int64_t>());
+        QCOMPARE(*tokenizer.tokenToId("<|endoftext|>"), tokenizer.vocabSize() - 22);
+        QVERIFY(tokenizer.vocabSize() <= config.at("vocab_size").get<int64_t>());
+        // Tied embeddings: no separate output matrix is stored.
+        const WeightStore store(out);
+        QVERIFY(!store.find("lm_head.weight"));
+        QVERIFY(store.find("model.embed_tokens.weight"));
+        QVERIFY(store.find("visual.merger.mlp.2.weight"));
+        // Only the model's own weights: the training-only perception probe stays in the checkpoint.
+        for (const std::string& name : store.names())
+            QVERIFY2(name.rfind("model.", 0) == 0 || name.rfind("visual.", 0) == 0, name.c_str());
+        QVERIFY(session->info().unusedTensors.empty());
+    }
+
+    void resumeGivesTheSameWeightsAsOneRun() {
+        QTemporaryDir dir;
+        const std::string whole = dir.filePath("whole").toStdString();
+        const std::string split = dir.filePath("split").toStdString();
+        trainDemoModel(tinyOptions(whole));
+
+        std::atomic<bool> cancel{false};
+        const DemoTrainingResult first = trainDemoModel(
+            tinyOptions(split), [&](const TrainingProgress& p) { if (p.stage == "training" && p.step == 3) cancel = true; },
+            &cancel);
+        QVERIFY(first.cancelled);
+        QVERIFY(!fs::exists(split));
+        QVERIFY(fs::exists(split + ".checkpoint/state/state.json"));
+        std::vector<TrainingProgress> resumedReports;
+        const DemoTrainingResult second =
+            trainDemoModel(tinyOptions(split), [&](const TrainingProgress& p) { resumedReports.push_back(p); });
+        QVERIFY(!second.cancelled);
+        QCOMPARE(second.resumedFromStep, int64_t(3));
+        QVERIFY(resumedReports.front().resumed);
+        QCOMPARE(readFile(fs::path(split) / "model.safetensors"), readFile(fs::path(whole) / "model.safetensors"));
+        QCOMPARE(readFile(fs::path(split) / "tokenizer.json"), readFile(fs::path(whole) / "tokenizer.json"));
+    }
+
+    void refusesBadOptionsAndExistingFolders() {
+        QTemporaryDir dir;
+        const std::string out = dir.filePath("model").toStdString();
+        DemoTrainingOptions o = tinyOptions(out);
+        o.steps = 0;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "steps must be positive");
+        o = tinyOptions(out);
+        o.warmupSteps = 6;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "warm-up");
+        o = tinyOptions(out);
+        o.learningRate = -1;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "learning rate");
+        o = tinyOptions(out);
+        o.perceptionProbeWeight = -0.5;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "probe weight");
+        o = tinyOptions(out);
+        o.questionsPerScene = 1;
+        o.batchSize = 4;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "at least 2 questions per scene");
+
+        testing::expectInvalid([&] { trainDemoModel(tinyOptions(dir.path().toStdString())); }, "already exists");
+
+        // A checkpoint made with other options is not silently continued.
+        std::atomic<bool> cancel{true};
+        QVERIFY(trainDemoModel(tinyOptions(out), {}, &cancel).cancelled);
+        o = tinyOptions(out);
+        o.learningRate = 5e-4;
+        try {
+            trainDemoModel(o);
+            QFAIL("a checkpoint with other options was resumed");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("other options") != std::string::npos, e.what());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(DemoTrainingTest)
+#include "test_demo_training.moc"
