@@ -5,7 +5,8 @@
 namespace headscope::cli {
 
 namespace {
-const std::set<std::string> kSwitches = {"json", "decode", "sample", "help", "contrib", "no-enhance-perception",
+const std::set<std::string> kSwitches = {"json",     "no-eval", "no-describe", "decode",
+                                         "sample",   "help",    "contrib",     "no-enhance-perception",
                                          "no-enhance-reasoning", "attenuate-others"};
 }
 

@@ -43,5 +43,7 @@ int runMakeRandomModel(const Arguments& args);
 int runProfile(const Arguments& args);
 int runCompare(const Arguments& args);
 int runContrib(const Arguments& args);
+int runTrainDemo(const Arguments& args);
+int runEvalDemo(const Arguments& args);
 
 }  // namespace headscope::cli

@@ -26,11 +26,16 @@ void printUsage() {
         "  compare    --model DIR [--image FILE] --prompt TEXT [--profile P | RULE] [DECODING] [--json]\n"
         "  contrib    --model DIR [--image FILE] --prompt TEXT [--token K] [--target auto|ID] [--csv FILE]\n"
         "             [--profile-out BASE] [DECODING] [--json]\n"
+        "  train-demo --out DIR [--checkpoint DIR] [--steps N] [--batch N] [--lr X] [--warmup N] [--seed S]\n"
+        "             [--questions-per-scene N] [--no-describe] [--probe-weight X]\n"
+        "             [--threads N] [--no-eval] [EVAL]   (resumes from its checkpoint when interrupted)\n"
+        "  eval-demo  --model DIR [EVAL]   (writes README.md, evaluation.json and gallery/ into DIR)\n"
         "\n"
         "RULE:     [--l-perc N] [--l-reas N] [--tau-perc X] [--tau-reas X] [--g-perc X] [--g-reas X]\n"
         "          [--no-enhance-perception] [--no-enhance-reasoning] [--attenuate-others [--g-other X]]\n"
         "          (defaults: the paper's, l_perc 7, l_reas 3, tau_perc 0.22, tau_reas 0.01, g 1.16 / 1.30)\n"
         "DECODING: [--max-new-tokens N] [--sample] [--temperature T] [--top-k K] [--top-p P] [--seed S]\n"
+        "EVAL:     [--count N] [--fac-count N] [--calibration-count N] [--gallery N]\n"
         "\n"
         "Run a command with --help for details.\n",
         stdout);
@@ -53,6 +58,8 @@ int main(int argc, char** argv) {
         if (command == "profile") return headscope::cli::runProfile(args);
         if (command == "compare") return headscope::cli::runCompare(args);
         if (command == "contrib") return headscope::cli::runContrib(args);
+        if (command == "train-demo") return headscope::cli::runTrainDemo(args);
+        if (command == "eval-demo") return headscope::cli::runEvalDemo(args);
         std::fprintf(stderr, "headscope-cli: unknown command '%s'\n\n", command.c_str());
         printUsage();
         return 2;
