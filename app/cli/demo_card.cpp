@@ -121,7 +121,10 @@ std::string demoModelCard(const DemoCardFacts& f) {
     const DemoScore& b = f.baseline;
     out << "## Accuracy\n\nGreedy decoding on " << b.total << " held-out test questions (seed "
         << kDemoEvaluationSeed << "): **" << percent(b.correct, b.total) << "** final answers correct; "
-        << b.unparsed << " answers could not be parsed.\n\n| Template | Asks for | Questions | Correct | Accuracy |\n"
+        << b.unparsed << " answers could not be parsed. Of the " << (b.total - b.correct)
+        << " wrong answers, " << b.perceptionErrors << " misread the image (the thought's counts, cells or "
+        << "attributes differ from the scene's) and " << b.reasoningErrors
+        << " drew a wrong conclusion from right readings.\n\n| Template | Asks for | Questions | Correct | Accuracy |\n"
         << "|---|---|---:|---:|---:|\n";
     for (const TemplateScore& t : b.perTemplate)
         out << "| " << t.templateId << " | " << templateMeaning(t.templateId) << " | " << t.total << " | " << t.correct

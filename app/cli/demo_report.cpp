@@ -39,6 +39,7 @@ json scoreJson(const DemoScore& score) {
         perTemplate.push_back({{"template", t.templateId}, {"total", t.total}, {"correct", t.correct},
                                {"unparsed", t.unparsed}});
     return {{"total", score.total}, {"correct", score.correct}, {"unparsed", score.unparsed},
+            {"perception_errors", score.perceptionErrors}, {"reasoning_errors", score.reasoningErrors},
             {"accuracy", score.accuracy()}, {"per_template", perTemplate}};
 }
 
@@ -129,6 +130,10 @@ void writeDemoReport(const DemoReportOptions& options) {
                        {"g_perc", s.rule.perceptionGain}, {"g_reas", s.rule.reasoningGain},
                        {"perception_heads", s.classification.perceptionCount},
                        {"reasoning_heads", s.classification.reasoningCount}, {"score", scoreJson(s.score)}});
+    json cases = json::array();  // every held-out answer, so a rerun can be compared case by case
+    for (const DemoCase& c : baseline.cases)
+        cases.push_back({{"template", c.sample.templateId}, {"answer", c.sample.answer}, {"predicted", c.predicted},
+                         {"correct", c.correct}, {"error", shapes::errorKindName(c.error)}});
     const std::vector<double> byLayer = visualShareByLayer(baseline.visualShare);
     const json evaluation = {{"test_questions", baseline.total},
                              {"seed", kDemoEvaluationSeed},
@@ -137,7 +142,8 @@ void writeDemoReport(const DemoReportOptions& options) {
                              {"calibration_questions", calibration.total},
                              {"fac_questions", facts.facCount},
                              {"baseline_correct_on_fac_questions", facts.baselineOnFacSubset},
-                             {"fac", fac}};
+                             {"fac", fac},
+                             {"baseline_cases", cases}};
     writeTextAtomically(folder / "evaluation.json", evaluation.dump(2) + "\n");
     writeTextAtomically(folder / "README.md", demoModelCard(facts));
     std::fprintf(stderr, "wrote README.md, evaluation.json and gallery/ in %s\n", options.modelFolder.c_str());

@@ -86,6 +86,11 @@ private slots:
         }
         QCOMPARE(total, int64_t(6));
         QCOMPARE(correct, baseline.at("correct").get<int64_t>());
+        // Every wrong answer is classed once: perception, reasoning or unparsed.
+        QCOMPARE(baseline.at("perception_errors").get<int64_t>() + baseline.at("reasoning_errors").get<int64_t>() +
+                     baseline.at("unparsed").get<int64_t>(),
+                 total - correct);
+        QCOMPARE(evaluation.at("baseline_cases").size(), size_t(6));
         QCOMPARE(evaluation.at("fac").size(), size_t(8));
         QCOMPARE(evaluation.at("visual_share_by_layer").size(), size_t(8));
         const QByteArray card = readFile(out + "/README.md");

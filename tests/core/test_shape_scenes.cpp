@@ -402,6 +402,33 @@ private slots:
         QVERIFY(!parsed("").found);
     }
 
+    // Perception when what the thought reads off the image differs, reasoning when only the conclusion does.
+    void errorsAreClassedByTheirReadings() {
+        const Question sum{"sum_shapes", "How many circles and triangles are there together?", "5",
+                           "<think>circles: 2, triangles: 3. 2 + 3 = 5.</think>\nAnswer: 5"};
+        QCOMPARE(classifyAnswer("<think>circles: 2, triangles: 3. 2 + 3 = 5.</think>\nAnswer: 5", sum), ErrorKind::None);
+        QCOMPARE(classifyAnswer("<think>circles: 2, triangles: 2. 2 + 2 = 4.</think>\nAnswer: 4", sum),
+                 ErrorKind::Perception);
+        QCOMPARE(classifyAnswer("<think>circles: 2, triangles: 3. 2 + 3 = 6.</think>\nAnswer: 6", sum),
+                 ErrorKind::Reasoning);
+        QCOMPARE(classifyAnswer("<think>circles: 2, triangles: 3. 2 + 3 = 5.</think>\nAnswer: 6", sum),
+                 ErrorKind::Reasoning);
+        QCOMPARE(classifyAnswer("<think>circles: 2, triangles: 3. 2 + 3 = 5.", sum), ErrorKind::Unparsed);
+        QCOMPARE(classifyAnswer("Answer: 4", sum), ErrorKind::Perception);
+        // A unique object's colour is read off the image in the thought's second sentence too.
+        const Question colour{"color_of_shape", "What color is the circle?", "yellow",
+                              "<think>circles: 1. the circle is yellow.</think>\nAnswer: yellow"};
+        QCOMPARE(classifyAnswer("<think>circles: 1. the circle is blue.</think>\nAnswer: blue", colour),
+                 ErrorKind::Perception);
+        QCOMPARE(classifyAnswer("<think>circles: 1. the circle is yellow.</think>\nAnswer: blue", colour),
+                 ErrorKind::Reasoning);
+        // Single-sentence thoughts: the reading is the answer.
+        const Question none{"count_color", "How many green shapes are there?", "0",
+                            "<think>green shapes: 0.</think>\nAnswer: 0"};
+        QCOMPARE(classifyAnswer("<think>green shapes: 1.</think>\nAnswer: 1", none), ErrorKind::Perception);
+        QCOMPARE(errorKindName(ErrorKind::Reasoning), std::string("reasoning"));
+    }
+
     void answersMatchAfterNormalising() {
         QVERIFY(answersMatch("Yes.", "yes"));
         QVERIFY(answersMatch(" 03 ", "3"));

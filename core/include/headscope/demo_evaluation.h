@@ -24,6 +24,7 @@ struct DemoCase {
     std::string predicted;  // the parsed final answer (normalised); empty when none was found
     bool parsed = false;
     bool correct = false;
+    shapes::ErrorKind error = shapes::ErrorKind::None;  // where a wrong answer went wrong
     int64_t tokens = 0;
 };
 
@@ -40,6 +41,8 @@ struct DemoScore {
     int64_t total = 0;
     int64_t correct = 0;
     int64_t unparsed = 0;
+    int64_t perceptionErrors = 0;  // wrong answers whose thought misread the image
+    int64_t reasoningErrors = 0;   // wrong answers from right readings
     FloatArray visualShare;  // [layers, heads]: S_v at the last prompt token, mean over the cases
     double accuracy() const { return total ? double(correct) / double(total) : 0.0; }
 };

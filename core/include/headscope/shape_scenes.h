@@ -118,4 +118,12 @@ std::string normalizeAnswer(const std::string& text);
 ParsedAnswer parseFinalAnswer(const std::string& generated);
 bool answersMatch(const std::string& predicted, const std::string& truth);
 
+// Where a generation went wrong, judged against the question's expected target. The readings are what the
+// thought reads off the image: its first sentence (the counts, or the grid cells), or the whole thought for
+// the colour or kind of a unique object. Perception: the readings differ from the expected ones. Reasoning:
+// the readings are right and the final answer is not. Unparsed: no final answer was found.
+enum class ErrorKind { None, Perception, Reasoning, Unparsed };
+std::string errorKindName(ErrorKind kind);  // "none", "perception", "reasoning", "unparsed"
+ErrorKind classifyAnswer(const std::string& generated, const Question& expected);
+
 }  // namespace headscope::shapes

@@ -48,7 +48,42 @@ std::optional<std::string> textAfterThought(const std::string& generated) {
     return generated;
 }
 
+// The text between <think> and </think>, or nothing when either is missing.
+std::optional<std::string> thought(const std::string& text) {
+    const size_t open = text.find("<think>");
+    const size_t close = text.find("</think>");
+    if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+    return text.substr(open + 7, close - open - 7);
+}
+
+// The part of a thought read off the image (see classifyAnswer).
+std::string readings(const std::string& thoughtText, const std::string& templateId) {
+    if (templateId == "color_of_shape" || templateId == "shape_of_color") return trim(thoughtText);
+    const size_t end = thoughtText.find(". ");
+    return trim(end == std::string::npos ? thoughtText : thoughtText.substr(0, end));
+}
+
 }  // namespace
+
+std::string errorKindName(ErrorKind kind) {
+    switch (kind) {
+    case ErrorKind::None: return "none";
+    case ErrorKind::Perception: return "perception";
+    case ErrorKind::Reasoning: return "reasoning";
+    case ErrorKind::Unparsed: return "unparsed";
+    }
+    return "";
+}
+
+ErrorKind classifyAnswer(const std::string& generated, const Question& expected) {
+    const ParsedAnswer parsed = parseFinalAnswer(generated);
+    if (!parsed.found) return ErrorKind::Unparsed;
+    if (answersMatch(parsed.answer, expected.answer)) return ErrorKind::None;
+    const auto got = thought(generated), wanted = thought(expected.target);
+    if (!got || !wanted) return ErrorKind::Perception;  // no thought to compare: the answer is a bare reading
+    return readings(*got, expected.templateId) == readings(*wanted, expected.templateId) ? ErrorKind::Reasoning
+                                                                                        : ErrorKind::Perception;
+}
 
 std::string normalizeAnswer(const std::string& text) {
     std::string answer = trim(toLower(text));

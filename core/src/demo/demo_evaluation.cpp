@@ -18,7 +18,11 @@ namespace {
 constexpr int64_t kMaxAnswerTokens = 96;  // the longest target is about 60 tokens
 
 void tally(DemoScore& score) {
-    score.total = score.correct = score.unparsed = 0;
+    score.total = score.correct = score.unparsed = score.perceptionErrors = score.reasoningErrors = 0;
+    for (const DemoCase& c : score.cases) {
+        score.perceptionErrors += c.error == shapes::ErrorKind::Perception;
+        score.reasoningErrors += c.error == shapes::ErrorKind::Reasoning;
+    }
     score.perTemplate.clear();
     for (const std::string& id : shapes::templateIds()) {
         TemplateScore t{id, 0, 0, 0};
@@ -69,6 +73,7 @@ DemoScore scoreDemoSamples(const Session& session, const std::vector<shapes::Sam
         c.parsed = parsed.found;
         c.predicted = parsed.answer;
         c.correct = parsed.found && shapes::answersMatch(parsed.answer, sample.answer);
+        c.error = shapes::classifyAnswer(c.generated, {sample.templateId, sample.question, sample.answer, sample.target});
         score.cases.push_back(std::move(c));
 
         const FloatArray& share = run.statistics.visualShare;
@@ -125,7 +130,8 @@ void writeHallucinationGallery(const std::string& folder, const DemoScore& score
     std::ofstream jsonl(staging / "gallery.jsonl", std::ios::binary);
     markdown << "# Hallucination gallery\n\nHeld-out questions the model answers wrongly. \"Truth\" is the "
                 "answer computed from the scene; the thought shows whether the counts read off the image "
-                "(perception) or the step after them (reasoning) went wrong.\n";
+                "(perception) or the step after them (reasoning) went wrong; \"Error\" says which, by comparing the "
+                "thought's readings with the expected ones.\n";
     size_t written = 0;
     for (size_t i = 0; i < score.cases.size() && written < limit; ++i) {
         const DemoCase& c = score.cases[i];
@@ -135,7 +141,8 @@ void writeHallucinationGallery(const std::string& folder, const DemoScore& score
         markdown << "\n## Case " << i << " (" << c.sample.templateId << ")\n\n![scene](" << image << ")\n\n"
                  << "- Question: " << c.sample.question << "\n- Truth: " << c.sample.answer
                  << "\n- Expected thought: `" << c.sample.target << "`\n- Model: `" << c.generated << "`\n- Parsed answer: "
-                 << (c.parsed ? c.predicted : std::string("(none)")) << "\n";
+                 << (c.parsed ? c.predicted : std::string("(none)")) << "\n- Error: " << shapes::errorKindName(c.error)
+                 << "\n";
         jsonl << nlohmann::json{{"index", i},
                                 {"image", image},
                                 {"template", c.sample.templateId},
@@ -145,6 +152,7 @@ void writeHallucinationGallery(const std::string& folder, const DemoScore& score
                                 {"generated", c.generated},
                                 {"predicted", c.predicted},
                                 {"parsed", c.parsed},
+                                {"error", shapes::errorKindName(c.error)},
                                 {"scene_seed", c.sample.scene.seed}}
                      .dump()
               << "\n";
