@@ -1,6 +1,7 @@
 // The demo model's training loop. Data are generated on the fly from the training split (each step reads
 // its own slice of samples, so a resumed run sees exactly the batches an uninterrupted one would).
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 
 #include <chrono>
 #include <cmath>
@@ -82,6 +83,14 @@ void validate(const DemoTrainingOptions& o) {
     require(o.checkpointEvery > 0, "checkpoint interval must be positive");
     require(o.tokenizerCorpus > 0, "the tokenizer corpus must not be empty");
     require(o.shape.family == ModelFamily::Qwen25VL, "the demo model is a Qwen2.5-VL model");
+}
+
+// As training goes on, small gradients and Adam moments fall into the subnormal range, where x86 arithmetic
+// is many times slower (steps took a third longer after a few hundred): flush them to zero on the calling
+// thread and on every worker. Values that small never move a weight.
+void flushSubnormalsOnEveryThread() {
+    at::globalContext().setFlushDenormal(true);
+    at::parallel_for(0, at::get_num_threads(), 1, [](int64_t, int64_t) { at::globalContext().setFlushDenormal(true); });
 }
 
 // GPT-2's scheme: N(0, 0.02) for matrices and embeddings, residual output projections scaled by
@@ -209,6 +218,7 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
                     previous->options.dump() + "); resume with the same options or delete it");
     fs::create_directories(checkpoint);
     setComputeThreads(options.threads);
+    flushSubnormalsOnEveryThread();
 
     TrainingProgress report;
     report.steps = options.steps;
