@@ -47,11 +47,9 @@ build
 
 case "$mode" in
 run)
-    # The window opens on a small randomly initialised checkpoint (made on first use) and the sample image,
-    # ready to press Generate. Without a display it runs a scripted session under Xvfb and saves a screenshot.
-    model=build/models/random-tiny
-    [ -d "$model" ] || build/bin/headscope-cli make-random-model --preset tiny --out "$model"
-    args=(--model "$model" --image resources/samples/shapes.png --prompt "How many red circles are there?")
+    # The window opens on the bundled demo model with a held-out scene it gets wrong and its question, ready
+    # to press Generate. Without a display it runs a scripted session under Xvfb and saves a screenshot.
+    args=(--model resources/models/shapes-demo --image resources/samples/circles-or-squares.png --prompt "Are there more circles than squares?")
     if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
         build/bin/headscope "${args[@]}"
     else

@@ -49,9 +49,12 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet(prompt)) window.setPrompt(parser.value(prompt));
     if (parser.isSet(image)) window.openImage(parser.value(image));
-    // The model given on the command line, else the last one used.
+    // The model given on the command line, else the last one used, else (a first run from the source tree)
+    // the bundled demo model.
     const QString last = QSettings().value("recent/models").toStringList().value(0);
+    const QString demo = QStringLiteral(HEADSCOPE_DEMO_MODEL_DIR);
     if (parser.isSet(model)) window.openModel(parser.value(model));
     else if (!last.isEmpty() && QFileInfo(last).isDir()) window.openModel(last);
+    else if (QFileInfo(demo + "/config.json").isFile()) window.openModel(demo);
     return QApplication::exec();
 }
