@@ -242,7 +242,7 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
     torch::manual_seed(options.seed);
     models::QwenVLModel model(config);
     initializeWeights(*model, spec, options.seed);
-    // The checkpoint holds the model and the training-only perception probe; the written folder the model only.
+    // The checkpoint holds the model and the training-only perception probe; the written folder holds the model.
     torch::nn::Linear probe(config.vision.outHidden, shapes::kShapeClassCount);
     auto trainable = std::make_shared<torch::nn::Module>("DemoTraining");
     trainable->register_module("model", model.ptr());
