@@ -1,10 +1,9 @@
 #include "demo/demo_checkpoint.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "headscope/error.h"
+#include "json_fields.h"
 #include "qwen_model_json.h"
 
 namespace headscope::demo {
@@ -37,11 +36,8 @@ void saveCheckpoint(const std::string& folder, torch::nn::Module& model, torch::
 std::optional<CheckpointState> readCheckpointState(const std::string& folder) {
     const fs::path statePath = fs::path(folder) / "state.json";
     if (!fs::exists(statePath)) return std::nullopt;
-    std::ifstream in(statePath, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
+    const auto json = json_fields::readFile(statePath.string());  // FormatError for malformed JSON
     try {
-        const auto json = nlohmann::json::parse(text.str());
         CheckpointState state;
         state.step = json.at("step").get<int64_t>();
         state.smoothedLoss = json.at("smoothed_loss").get<double>();

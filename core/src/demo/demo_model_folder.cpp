@@ -4,8 +4,8 @@
 
 #include "headscope/error.h"
 #include "headscope/safetensors.h"
+#include "json_fields.h"
 #include "qwen_model_json.h"
-#include "tokenizer_json.h"
 
 namespace headscope::demo {
 
@@ -42,7 +42,7 @@ void writeDemoModelFolder(const std::string& folder, torch::nn::Module& model, c
         writeJsonFile((staging / "preprocessor_config.json").string(), contents.preprocessor);
         for (const char* name : {"tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json"})
             fs::copy_file(fs::path(contents.tokenizerFolder) / name, staging / name);
-        const auto tokenizerConfig = nlohmann::json::parse(tok::readWholeFile((staging / "tokenizer_config.json").string()));
+        const auto tokenizerConfig = json_fields::readFile((staging / "tokenizer_config.json").string());
         writeJsonFile((staging / "chat_template.json").string(),
                       {{"chat_template", tokenizerConfig.at("chat_template")}});
         writeSafetensors((staging / "model.safetensors").string(), float32Tensors(model), {{"format", "pt"}});

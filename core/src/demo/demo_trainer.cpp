@@ -289,13 +289,11 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         std::vector<demo::SceneQuestions> templated, described;
         for (int64_t i = 0; i < scenesPerStep; ++i) {
             demo::SceneQuestions group = sceneQuestions(samples[size_t(step * scenesPerStep + i)], options);
-            demo::SceneQuestions descriptions{group.scene, {}};
             if (options.describeScenes) {
-                descriptions.questions.push_back(group.questions.back());
+                described.push_back({group.scene, {group.questions.back()}});
                 group.questions.pop_back();
             }
             templated.push_back(std::move(group));
-            described.push_back(std::move(descriptions));
         }
         const demo::TrainingBatch templatedBatch = builder.build(templated);
         const torch::Tensor features = model->visual(templatedBatch.pixelValues, templatedBatch.grids);
