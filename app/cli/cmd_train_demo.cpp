@@ -19,7 +19,8 @@ extern "C" void onInterrupt(int) { interrupted.store(true); }
 }  // namespace
 
 int runTrainDemo(const Arguments& args) {
-    args.allowOnly({"out", "checkpoint", "steps", "batch", "questions-per-scene", "no-describe", "probe-weight", "lr", "warmup", "seed",
+    args.allowOnly({"out", "checkpoint", "steps", "batch", "questions-per-scene", "no-describe", "probe-weight", "vision-warmup",
+                    "vision-scenes", "vision-lr", "lr", "warmup", "seed",
                     "threads", "no-eval", "count", "fac-count", "calibration-count", "gallery"});
     DemoTrainingOptions options;
     options.outputFolder = args.value("out");
@@ -29,6 +30,9 @@ int runTrainDemo(const Arguments& args) {
     options.questionsPerScene = args.intOr("questions-per-scene", options.questionsPerScene);
     options.describeScenes = !args.has("no-describe");
     options.perceptionProbeWeight = args.numberOr("probe-weight", options.perceptionProbeWeight);
+    options.visionWarmupSteps = args.intOr("vision-warmup", options.visionWarmupSteps);
+    options.visionWarmupScenes = args.intOr("vision-scenes", options.visionWarmupScenes);
+    options.visionWarmupLearningRate = args.numberOr("vision-lr", options.visionWarmupLearningRate);
     options.learningRate = args.numberOr("lr", options.learningRate);
     options.warmupSteps = args.intOr("warmup", options.warmupSteps);
     options.seed = static_cast<uint64_t>(args.intOr("seed", static_cast<int64_t>(options.seed)));
@@ -47,9 +51,10 @@ int runTrainDemo(const Arguments& args) {
     const DemoTrainingResult result = trainDemoModel(
         options,
         [&](const TrainingProgress& p) {
-            if (p.stage == "training") {
+            if (p.stage == "training" || p.stage == "vision") {
                 char detail[96];
-                std::snprintf(detail, sizeof detail, "loss %.4f  lr %.2e", p.loss, p.learningRate);
+                std::snprintf(detail, sizeof detail, "%s %.4f  lr %.2e", p.stage == "vision" ? "vision warm-up, probe loss" : "loss",
+                              p.loss, p.learningRate);
                 bar.update(p.step, p.steps, detail, p.etaSeconds);
             } else if (p.stage != lastStage && p.stage != "checkpoint") {
                 bar.finish();

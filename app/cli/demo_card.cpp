@@ -91,7 +91,15 @@ std::string demoModelCard(const DemoCardFacts& f) {
         << "| Tokenizer | byte-level BPE trained on the corpus, " << c.value("vocab_size", 0)
         << " embedding rows, Qwen2.5-VL's special tokens and chat template |\n"
         << "| Weights | float32 safetensors, embeddings tied to the output layer |\n\n";
-    out << "## Training\n\n`headscope-cli train-demo` with LibTorch on the CPU: AdamW (betas 0.9 / 0.95, weight "
+    out << "## Training\n\n`headscope-cli train-demo` with LibTorch on the CPU.";
+    if (options.value("vision_warmup_steps", 0) > 0)
+        out << " First the vision tower alone learns the scenes, through a linear probe on its output that names "
+               "the objects centred in each image token's cell, for "
+            << field(options, "vision_warmup_steps", 0) << " steps of " << field(options, "vision_warmup_scenes", 0)
+            << " pictures (learning rate " << field(options, "vision_warmup_learning_rate", 0.0)
+            << "): trained from scratch it tells colours apart at once but shapes only slowly, and alone it sees "
+               "four times more pictures per second than in a full step. Then the whole model:";
+    out << " AdamW (betas 0.9 / 0.95, weight "
            "decay on matrices), linear warm-up then a cosine schedule, cross-entropy on the assistant's tokens "
            "only (thought, answer line and <|im_end|>). Every step draws fresh training scenes (none is seen "
            "twice) and asks " << field(options, "questions_per_scene", 0) << " questions about each, which share "
@@ -107,6 +115,8 @@ std::string demoModelCard(const DemoCardFacts& f) {
                "and kind of the objects centred in its cell; the probe is dropped when the folder is written, so "
                "the weights are a plain Qwen2.5-VL.";
     out << "\n\n| Setting | Value |\n|---|---|\n"
+        << "| Vision warm-up steps x pictures | " << field(options, "vision_warmup_steps", 0) << " x "
+        << field(options, "vision_warmup_scenes", 0) << " |\n"
         << "| Steps x batch | " << field(options, "steps", 0) << " x " << field(options, "batch_size", 0) << " |\n"
         << "| Peak learning rate | " << field(options, "learning_rate", 0.0) << " (warm-up "
         << field(options, "warmup_steps", 0) << " steps, floor " << field(options, "min_learning_rate_ratio", 0.0)

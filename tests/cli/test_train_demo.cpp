@@ -14,7 +14,7 @@ namespace {
 
 QStringList trainArguments(const QString& out) {
     return {"train-demo", "--out", out, "--steps", "40", "--batch", "4", "--questions-per-scene", "2",
-            "--warmup", "2", "--threads", "1", "--no-eval"};
+            "--warmup", "2", "--vision-warmup", "4", "--vision-scenes", "2", "--threads", "1", "--no-eval"};
 }
 
 QByteArray readFile(const QString& path) {
@@ -41,6 +41,7 @@ private slots:
             err += first.readAllStandardError();
         }
         QVERIFY2(first.state() == QProcess::Running, err.constData());
+        QVERIFY2(err.contains("vision warm-up, probe loss"), err.constData());  // the first steps train the vision tower alone
         ::kill(static_cast<pid_t>(first.processId()), SIGINT);
         QVERIFY(first.waitForFinished(120000));
         err += first.readAllStandardError();
@@ -49,7 +50,7 @@ private slots:
         QVERIFY(!QFileInfo::exists(out));
         const auto state = nlohmann::json::parse(readFile(out + ".checkpoint/state/state.json").toStdString());
         const int64_t stoppedAt = state.at("step").get<int64_t>();
-        QVERIFY(stoppedAt >= 1 && stoppedAt < 40);
+        QVERIFY(stoppedAt >= 1 && stoppedAt < 44);
 
         QProcess second;
         second.start(QStringLiteral(HEADSCOPE_CLI_PATH), trainArguments(out));
@@ -96,6 +97,7 @@ private slots:
         const QByteArray card = readFile(out + "/README.md");
         QVERIFY(card.startsWith("---\nlibrary_name: transformers"));
         QVERIFY(card.contains("## Accuracy"));
+        QVERIFY(card.contains("First the vision tower alone learns the scenes"));
         QVERIFY(card.contains("## Functional Attention Control"));
         const int64_t wrong = total - correct;
         const QByteArray gallery = readFile(out + "/gallery/gallery.jsonl");

@@ -40,6 +40,8 @@ DemoTrainingOptions tinyOptions(const std::string& out) {
     o.batchSize = 4;
     o.questionsPerScene = 2;
     o.warmupSteps = 2;
+    o.visionWarmupSteps = 3;  // steps 1-3 train the vision tower alone, 4-9 the whole model
+    o.visionWarmupScenes = 2;
     o.checkpointEvery = 2;
     o.threads = 1;  // one thread: identical sums in both runs of the resume test
     return o;
@@ -72,6 +74,14 @@ private slots:
         QVERIFY(std::abs(demoLearningRate(8, o) - 0.55e-3) < 1e-15);
         QVERIFY(std::abs(demoLearningRate(12, o) - 0.1e-3) < 1e-15);  // the floor at the last step
         for (int64_t s = 4; s < 12; ++s) QVERIFY(demoLearningRate(s + 1, o) < demoLearningRate(s, o));
+
+        // The vision warm-up ramps up over its first eighth, then holds.
+        o.visionWarmupSteps = 32;
+        o.visionWarmupLearningRate = 4e-3;
+        QCOMPARE(visionWarmupLearningRate(0, o), 1e-3);
+        QCOMPARE(visionWarmupLearningRate(1, o), 2e-3);
+        QCOMPARE(visionWarmupLearningRate(3, o), 4e-3);
+        QCOMPARE(visionWarmupLearningRate(31, o), 4e-3);
     }
 
     void trainsAndWritesALoadableFolder() {
@@ -83,14 +93,17 @@ private slots:
         QVERIFY(!result.cancelled);
         QCOMPARE(result.resumedFromStep, int64_t(0));
         QVERIFY(std::isfinite(result.finalLoss) && result.finalLoss > 0);
-        int64_t trainingReports = 0;
+        // Steps 1-3 are the vision warm-up, 4-9 the whole model, reported in order.
+        std::vector<int64_t> visionSteps, trainingSteps;
         for (const TrainingProgress& p : seen)
-            if (p.stage == "training") {
-                ++trainingReports;
-                QCOMPARE(p.steps, int64_t(6));
+            if (p.stage == "training" || p.stage == "vision") {
+                (p.stage == "vision" ? visionSteps : trainingSteps).push_back(p.step);
+                QCOMPARE(p.steps, int64_t(9));
                 QVERIFY(p.etaSeconds >= 0);
+                QVERIFY(std::isfinite(p.loss) && p.loss > 0);
             }
-        QCOMPARE(trainingReports, int64_t(6));
+        QCOMPARE(visionSteps, (std::vector<int64_t>{1, 2, 3}));
+        QCOMPARE(trainingSteps, (std::vector<int64_t>{4, 5, 6, 7, 8, 9}));
 
         for (const char* name : {"config.json", "model.safetensors", "tokenizer.json", "vocab.json", "merges.txt",
                                  "tokenizer_config.json", "preprocessor_config.json", "generation_config.json",
@@ -122,7 +135,15 @@ private slots:
         QVERIFY(session->info().unusedTensors.empty());
     }
 
+    void resumeGivesTheSameWeightsAsOneRun_data() {
+        QTest::addColumn<int64_t>("stopAfter");
+        QTest::newRow("in the vision warm-up") << int64_t(1);
+        QTest::newRow("at the end of the warm-up") << int64_t(3);
+        QTest::newRow("in the whole model's training") << int64_t(5);
+    }
+
     void resumeGivesTheSameWeightsAsOneRun() {
+        QFETCH(int64_t, stopAfter);
         QTemporaryDir dir;
         const std::string whole = dir.filePath("whole").toStdString();
         const std::string split = dir.filePath("split").toStdString();
@@ -130,7 +151,10 @@ private slots:
 
         std::atomic<bool> cancel{false};
         const DemoTrainingResult first = trainDemoModel(
-            tinyOptions(split), [&](const TrainingProgress& p) { if (p.stage == "training" && p.step == 3) cancel = true; },
+            tinyOptions(split),
+            [&](const TrainingProgress& p) {
+                if ((p.stage == "training" || p.stage == "vision") && p.step == stopAfter) cancel = true;
+            },
             &cancel);
         QVERIFY(first.cancelled);
         QVERIFY(!fs::exists(split));
@@ -139,7 +163,7 @@ private slots:
         const DemoTrainingResult second =
             trainDemoModel(tinyOptions(split), [&](const TrainingProgress& p) { resumedReports.push_back(p); });
         QVERIFY(!second.cancelled);
-        QCOMPARE(second.resumedFromStep, int64_t(3));
+        QCOMPARE(second.resumedFromStep, stopAfter);
         QVERIFY(resumedReports.front().resumed);
         QCOMPARE(readFile(fs::path(split) / "model.safetensors"), readFile(fs::path(whole) / "model.safetensors"));
         QCOMPARE(readFile(fs::path(split) / "tokenizer.json"), readFile(fs::path(whole) / "tokenizer.json"));
@@ -160,6 +184,15 @@ private slots:
         o = tinyOptions(out);
         o.perceptionProbeWeight = -0.5;
         testing::expectInvalid([&] { trainDemoModel(o); }, "probe weight");
+        o = tinyOptions(out);
+        o.visionWarmupSteps = -1;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "vision warm-up steps");
+        o = tinyOptions(out);
+        o.visionWarmupScenes = 0;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "at least one scene per step");
+        o = tinyOptions(out);
+        o.visionWarmupLearningRate = 0;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "vision warm-up learning rate");
         o = tinyOptions(out);
         o.questionsPerScene = 1;
         o.batchSize = 4;

@@ -14,23 +14,38 @@ std::pair<std::vector<int64_t>, std::vector<int64_t>> BatchBuilder::encode(const
     return {std::move(promptIds), std::move(targetIds)};
 }
 
-TrainingBatch BatchBuilder::build(const std::vector<SceneQuestions>& scenes) const {
-    TrainingBatch batch;
-    std::vector<std::vector<int64_t>> ids, labels;
-    std::vector<Int64Array> positions;
+ImageBatch BatchBuilder::buildImages(const std::vector<const shapes::Scene*>& scenes) const {
+    ImageBatch batch;
     std::vector<torch::Tensor> pixels;
     std::vector<float> cells;
-    int64_t longest = 0;
-    for (const SceneQuestions& group : scenes) {
-        for (uint8_t flag : shapes::objectCentreCells(*group.scene)) cells.push_back(float(flag));
-        ProcessedImage image = preprocessImage(shapes::drawScene(*group.scene), imageConfig);
+    for (const shapes::Scene* scene : scenes) {
+        for (uint8_t flag : shapes::objectCentreCells(*scene)) cells.push_back(float(flag));
+        ProcessedImage image = preprocessImage(shapes::drawScene(*scene), imageConfig);
         pixels.push_back(torch::from_blob(image.pixelValues.data.data(),
                                           {image.pixelValues.dim(0), image.pixelValues.dim(1)}, torch::kFloat32)
                              .clone());
         batch.grids.push_back(image.grid);
+        batch.mergedTokens.push_back(image.mergedTokenCount());
+    }
+    batch.pixelValues = torch::cat(pixels, 0);
+    batch.cellTargets = torch::tensor(cells).view({-1, shapes::kShapeClassCount});
+    return batch;
+}
+
+TrainingBatch BatchBuilder::build(const std::vector<SceneQuestions>& scenes) const {
+    TrainingBatch batch;
+    std::vector<const shapes::Scene*> pictures;
+    for (const SceneQuestions& group : scenes) pictures.push_back(group.scene);
+    ImageBatch images = buildImages(pictures);
+    std::vector<std::vector<int64_t>> ids, labels;
+    std::vector<Int64Array> positions;
+    int64_t longest = 0;
+    for (size_t s = 0; s < scenes.size(); ++s) {
+        const SceneQuestions& group = scenes[s];
+        const GridTHW& grid = images.grids[s];
         batch.sequencesPerImage.push_back(static_cast<int64_t>(group.questions.size()));
         for (const shapes::Question& question : group.questions) {
-            auto [promptIds, targetIds] = encode(question, image.mergedTokenCount());
+            auto [promptIds, targetIds] = encode(question, images.mergedTokens[s]);
             std::vector<int64_t> sequence = promptIds;
             sequence.insert(sequence.end(), targetIds.begin(), targetIds.end());
             std::vector<int64_t> sequenceLabels(promptIds.size(), kIgnoreLabel);
@@ -38,7 +53,7 @@ TrainingBatch BatchBuilder::build(const std::vector<SceneQuestions>& scenes) con
             batch.targetTokens += static_cast<int64_t>(targetIds.size());
 
             int64_t delta = 0;
-            positions.push_back(computeMropePositions(sequence, {image.grid}, config.imageTokenId,
+            positions.push_back(computeMropePositions(sequence, {grid}, config.imageTokenId,
                                                       config.vision.spatialMergeSize, &delta));
             longest = std::max<int64_t>(longest, static_cast<int64_t>(sequence.size()));
             ids.push_back(std::move(sequence));
@@ -63,8 +78,9 @@ TrainingBatch BatchBuilder::build(const std::vector<SceneQuestions>& scenes) con
         for (int64_t t = n; t < longest; ++t)
             for (int64_t axis = 0; axis < 3; ++axis) positionsA[axis][i][t] = positionsA[axis][i][n - 1] + (t - n + 1);
     }
-    batch.pixelValues = torch::cat(pixels, 0);
-    batch.cellTargets = torch::tensor(cells).view({-1, shapes::kShapeClassCount});
+    batch.pixelValues = std::move(images.pixelValues);
+    batch.grids = std::move(images.grids);
+    batch.cellTargets = std::move(images.cellTargets);
     return batch;
 }
 

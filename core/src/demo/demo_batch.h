@@ -26,6 +26,14 @@ struct TrainingBatch {
     torch::Tensor cellTargets;  // [scenes * cells, classes] float32: shapes::objectCentreCells of each scene, in order
 };
 
+// The scenes' pictures alone, for the vision tower and its perception probe.
+struct ImageBatch {
+    torch::Tensor pixelValues;   // [sum of patches, patch dim] float32, one image per scene
+    std::vector<GridTHW> grids;  // per scene
+    std::vector<int64_t> mergedTokens;  // per scene
+    torch::Tensor cellTargets;   // [scenes * cells, classes] float32: shapes::objectCentreCells of each scene
+};
+
 struct SceneQuestions {
     const shapes::Scene* scene = nullptr;
     std::vector<shapes::Question> questions;
@@ -42,6 +50,7 @@ struct BatchBuilder {
     std::pair<std::vector<int64_t>, std::vector<int64_t>> encode(const shapes::Question& question,
                                                                  int64_t imageTokens) const;
     TrainingBatch build(const std::vector<SceneQuestions>& scenes) const;
+    ImageBatch buildImages(const std::vector<const shapes::Scene*>& scenes) const;
 };
 
 }  // namespace headscope::demo

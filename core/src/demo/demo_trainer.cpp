@@ -55,7 +55,8 @@ json optionsJson(const DemoTrainingOptions& o) {
     return {{"shape", specJson(o.shape)},  {"tokenizer_vocab", o.tokenizerVocab},
             {"tokenizer_corpus", o.tokenizerCorpus}, {"steps", o.steps}, {"batch_size", o.batchSize},
             {"questions_per_scene", o.questionsPerScene}, {"describe_scenes", o.describeScenes},
-            {"perception_probe_weight", o.perceptionProbeWeight},
+            {"perception_probe_weight", o.perceptionProbeWeight}, {"vision_warmup_steps", o.visionWarmupSteps},
+            {"vision_warmup_scenes", o.visionWarmupScenes}, {"vision_warmup_learning_rate", o.visionWarmupLearningRate},
             {"learning_rate", o.learningRate}, {"min_learning_rate_ratio", o.minLearningRateRatio},
             {"warmup_steps", o.warmupSteps}, {"weight_decay", o.weightDecay}, {"gradient_clip", o.gradientClip},
             {"seed", o.seed}};
@@ -79,6 +80,10 @@ void validate(const DemoTrainingOptions& o) {
     require(o.weightDecay >= 0, "weight decay must not be negative");
     require(o.perceptionProbeWeight >= 0 && std::isfinite(o.perceptionProbeWeight),
             "the perception probe weight must not be negative");
+    require(o.visionWarmupSteps >= 0, "vision warm-up steps must not be negative");
+    require(o.visionWarmupSteps == 0 || o.visionWarmupScenes > 0, "the vision warm-up needs at least one scene per step");
+    require(o.visionWarmupSteps == 0 || (o.visionWarmupLearningRate > 0 && std::isfinite(o.visionWarmupLearningRate)),
+            "the vision warm-up learning rate must be positive");
     require(o.gradientClip > 0, "gradient clip must be positive");
     require(o.checkpointEvery > 0, "checkpoint interval must be positive");
     require(o.tokenizerCorpus > 0, "the tokenizer corpus must not be empty");
@@ -162,7 +167,7 @@ std::unique_ptr<Tokenizer> checkpointTokenizer(const fs::path& folder, const Dem
 }
 
 std::vector<torch::optim::OptimizerParamGroup> parameterGroups(torch::nn::Module& model,
-                                                              const DemoTrainingOptions& o) {
+                                                              const DemoTrainingOptions& o, double learningRate) {
     std::vector<torch::Tensor> decayed, plain;
     for (auto& item : model.named_parameters()) {
         const bool matrix = item.value().dim() >= 2 && item.key().find("embed_tokens") == std::string::npos;
@@ -170,12 +175,22 @@ std::vector<torch::optim::OptimizerParamGroup> parameterGroups(torch::nn::Module
     }
     auto options = [&](double decay) {
         return std::make_unique<torch::optim::AdamWOptions>(
-            torch::optim::AdamWOptions(o.learningRate).betas({0.9, 0.95}).eps(1e-8).weight_decay(decay));
+            torch::optim::AdamWOptions(learningRate).betas({0.9, 0.95}).eps(1e-8).weight_decay(decay));
     };
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(decayed, options(o.weightDecay));
     groups.emplace_back(plain, options(0.0));
     return groups;
+}
+
+// The probe's loss: the mean over cells of the summed binary cross-entropy of the classes.
+torch::Tensor probeLoss(torch::nn::Linear& probe, const torch::Tensor& features, const torch::Tensor& cellTargets) {
+    return torch::nn::functional::binary_cross_entropy_with_logits(probe(features), cellTargets) *
+           double(shapes::kShapeClassCount);
+}
+
+void setLearningRate(torch::optim::Optimizer& optimizer, double lr) {
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 }
 
 // Summed cross-entropy of the batch's target tokens. `sceneFeatures` holds the vision tower's output for the
@@ -196,6 +211,11 @@ torch::Tensor answerLossSum(models::QwenVLModelImpl& model, const ModelConfig& c
 }
 
 }  // namespace
+
+double visionWarmupLearningRate(int64_t step, const DemoTrainingOptions& o) {
+    const int64_t ramp = std::max<int64_t>(1, o.visionWarmupSteps / 8);
+    return o.visionWarmupLearningRate * std::min(1.0, double(step + 1) / double(ramp));
+}
 
 double demoLearningRate(int64_t step, const DemoTrainingOptions& o) {
     if (step < o.warmupSteps) return o.learningRate * double(step + 1) / double(o.warmupSteps);
@@ -221,15 +241,19 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
     flushSubnormalsOnEveryThread();
 
     TrainingProgress report;
-    report.steps = options.steps;
+    report.steps = options.visionWarmupSteps + options.steps;
     report.resumed = previous.has_value();
     auto tell = [&](const std::string& stage) {
         report.stage = stage;
         if (progress) progress(report);
     };
     tell("tokenizer");
+    const int64_t warmup = options.visionWarmupSteps;
+    const int64_t totalSteps = warmup + options.steps;
     const int64_t scenesPerStep = options.batchSize / options.questionsPerScene;
-    const auto samples = shapes::makeSplit(shapes::Split::Train, size_t(options.steps * scenesPerStep), options.seed);
+    const size_t languageScenes = size_t(options.steps * scenesPerStep);  // the warm-up's scenes follow them
+    const auto samples = shapes::makeSplit(shapes::Split::Train, languageScenes + size_t(warmup * options.visionWarmupScenes),
+                                           options.seed);
     const auto tokenizer = checkpointTokenizer(checkpoint / "tokenizer", options, samples);
 
     RandomModelSpec spec = options.shape;
@@ -247,11 +271,19 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
     auto trainable = std::make_shared<torch::nn::Module>("DemoTraining");
     trainable->register_module("model", model.ptr());
     trainable->register_module("probe", probe.ptr());
-    torch::optim::AdamW optimizer(parameterGroups(*trainable, options));
+    auto perception = std::make_shared<torch::nn::Module>("Perception");
+    perception->register_module("visual", model->visual.ptr());
+    perception->register_module("probe", probe.ptr());
+    torch::optim::AdamW visionOptimizer(parameterGroups(*perception, options, options.visionWarmupLearningRate));
+    torch::optim::AdamW optimizer(parameterGroups(*trainable, options, options.learningRate));
+    // A checkpoint holds the state of the optimizer that made its last step.
+    auto optimizerAfter = [&](int64_t completedSteps) -> torch::optim::Optimizer& {
+        return completedSteps > warmup ? static_cast<torch::optim::Optimizer&>(optimizer) : visionOptimizer;
+    };
     demo::CheckpointState state;
     state.options = optionsFingerprint;
     if (previous) {
-        demo::loadCheckpoint((checkpoint / "state").string(), *trainable, optimizer);
+        demo::loadCheckpoint((checkpoint / "state").string(), *trainable, optimizerAfter(previous->step));
         state = *previous;
     }
 
@@ -269,21 +301,25 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
     auto save = [&] {
         state.seconds = earlierSeconds + elapsed();
         tell("checkpoint");
-        demo::saveCheckpoint((checkpoint / "state").string(), *trainable, optimizer, state);
+        demo::saveCheckpoint((checkpoint / "state").string(), *trainable, optimizerAfter(state.step), state);
     };
-    trainable->train();
-    for (int64_t step = state.step; step < options.steps; ++step) {
-        if (cancel && cancel->load()) {
-            save();
-            result.cancelled = true;
-            result.finalLoss = state.smoothedLoss;
-            result.trainingSeconds = elapsed();
-            return result;
-        }
-        const double lr = demoLearningRate(step, options);
-        for (auto& group : optimizer.param_groups())
-            static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
+    // One step of the vision tower and the probe alone; returns the probe's loss.
+    auto visionStep = [&](int64_t step) {
+        std::vector<const shapes::Scene*> scenes;
+        for (int64_t i = 0; i < options.visionWarmupScenes; ++i)
+            scenes.push_back(&samples[languageScenes + size_t(step * options.visionWarmupScenes + i)].scene);
+        const demo::ImageBatch images = builder.buildImages(scenes);
+        const torch::Tensor loss = probeLoss(probe, model->visual(images.pixelValues, images.grids), images.cellTargets);
+        visionOptimizer.zero_grad();
+        loss.backward();
+        torch::nn::utils::clip_grad_norm_(perception->parameters(), options.gradientClip);
+        visionOptimizer.step();
+        return loss.item<double>();
+    };
+
+    // One step of the whole model; returns the mean loss of the answer tokens.
+    auto languageStep = [&](int64_t step) {
         // Descriptions are several times longer than templated answers: they run as a batch of their own so
         // that the short conversations are not padded to their length.
         std::vector<demo::SceneQuestions> templated, described;
@@ -306,21 +342,31 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         }
         const torch::Tensor loss = lossSum / double(targetTokens);  // mean over every target token of the step
         torch::Tensor objective = loss;
-        if (options.perceptionProbeWeight > 0) {
-            // Mean over cells of the summed binary cross-entropy of the classes.
-            const torch::Tensor probeLoss = torch::nn::functional::binary_cross_entropy_with_logits(
-                                                probe(features), templatedBatch.cellTargets) *
-                                            double(shapes::kShapeClassCount);
-            objective = objective + options.perceptionProbeWeight * probeLoss;
-        }
+        if (options.perceptionProbeWeight > 0)
+            objective = objective + options.perceptionProbeWeight * probeLoss(probe, features, templatedBatch.cellTargets);
         optimizer.zero_grad();
         objective.backward();
         torch::nn::utils::clip_grad_norm_(trainable->parameters(), options.gradientClip);
         optimizer.step();
+        return loss.item<double>();
+    };
 
-        const double value = loss.item<double>();
+    trainable->train();
+    for (int64_t step = state.step; step < totalSteps; ++step) {
+        if (cancel && cancel->load()) {
+            save();
+            result.cancelled = true;
+            result.finalLoss = state.smoothedLoss;
+            result.trainingSeconds = elapsed();
+            return result;
+        }
+        const bool warming = step < warmup;
+        const double lr = warming ? visionWarmupLearningRate(step, options) : demoLearningRate(step - warmup, options);
+        setLearningRate(warming ? static_cast<torch::optim::Optimizer&>(visionOptimizer) : optimizer, lr);
+        const double value = warming ? visionStep(step) : languageStep(step - warmup);
         if (!std::isfinite(value)) throw Error("demo training diverged at step " + std::to_string(step + 1));
-        state.smoothedLoss = step == 0 ? value : 0.95 * state.smoothedLoss + 0.05 * value;
+        const bool phaseStart = step == 0 || step == warmup;  // the two phases' losses are not comparable
+        state.smoothedLoss = phaseStart ? value : 0.95 * state.smoothedLoss + 0.05 * value;
         state.step = step + 1;
 
         const int64_t doneHere = state.step - result.resumedFromStep;
@@ -328,9 +374,9 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         report.loss = state.smoothedLoss;
         report.learningRate = lr;
         report.elapsedSeconds = elapsed();
-        report.etaSeconds = report.elapsedSeconds / double(doneHere) * double(options.steps - state.step);
-        tell("training");
-        if (state.step % options.checkpointEvery == 0 && state.step < options.steps) save();
+        report.etaSeconds = report.elapsedSeconds / double(doneHere) * double(totalSteps - state.step);
+        tell(warming ? "vision" : "training");
+        if (state.step % options.checkpointEvery == 0 && state.step < totalSteps) save();
     }
     result.finalLoss = state.smoothedLoss;
     result.trainingSeconds = elapsed();
