@@ -2,6 +2,7 @@
 // EXIF orientation, grey expanded, 16-bit reduced the way Pillow's PNG modes do, alpha over white.
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -130,6 +131,19 @@ RgbImage decodeImage(const std::vector<uint8_t>& encoded, const std::string& nam
     image = toEightBit(image, nameForErrors);
     if (jpeg) image = applyOrientation(image, detail::jpegExifOrientation(encoded.data(), encoded.size()));
     return toRgb(image, nameForErrors);
+}
+
+void savePngFile(const RgbImage& image, const std::string& path) {
+    cv::Mat rgb(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    bool written = false;
+    try {
+        written = cv::imwrite(path, bgr);
+    } catch (const cv::Exception& e) {
+        throw Error(path + ": cannot write the image (" + e.what() + ")");
+    }
+    if (!written) throw Error(path + ": cannot write the image");
 }
 
 RgbImage loadImageFile(const std::string& path) {

@@ -5,6 +5,7 @@
 
 #include "headscope/error.h"
 #include "headscope/safetensors.h"
+#include "headscope/text_files.h"
 #include "profile_json.h"
 #include "safetensors_util.h"
 
@@ -16,9 +17,7 @@
 #include <iterator>
 #include <utility>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace headscope {
 
@@ -145,59 +144,6 @@ std::vector<TensorToWrite> tablesToWrite(const HeadProfile& profile) {
             makeI64Tensor("head_class", shape, profile.headClass.data)};
 }
 
-// Removes a temporary file unless it was renamed into place.
-class TemporaryPath {
-public:
-    explicit TemporaryPath(std::string path) : path_(std::move(path)) {}
-    ~TemporaryPath() {
-        if (!path_.empty()) ::unlink(path_.c_str());
-    }
-    TemporaryPath(const TemporaryPath&) = delete;
-    TemporaryPath& operator=(const TemporaryPath&) = delete;
-    void release() { path_.clear(); }
-
-private:
-    std::string path_;
-};
-
-[[noreturn]] void failFile(const std::string& path, const std::string& what) {
-    throw Error(path + ": " + what + ": " + std::strerror(errno));
-}
-
-void writeAll(int fd, const std::string& path, const std::string& text) {
-    const char* cursor = text.data();
-    size_t left = text.size();
-    while (left > 0) {
-        const ssize_t written = ::write(fd, cursor, left);
-        if (written < 0 && errno == EINTR) continue;
-        if (written <= 0) failFile(path, "write failed");
-        cursor += written;
-        left -= static_cast<size_t>(written);
-    }
-}
-
-// Writes `text` to a temporary file in the target's folder (so the rename cannot cross file systems),
-// flushes it to disk and renames it over `path`.
-void writeTextAtomically(const std::string& path, const std::string& text) {
-    std::string temporary = path + ".tmp-XXXXXX";
-    const int fd = ::mkstemp(temporary.data());
-    if (fd < 0) failFile(path, "cannot create a temporary file");
-    TemporaryPath cleanup(temporary);
-    // mkstemp creates the file 0600; a profile is shared like any other document.
-    ::fchmod(fd, 0644);
-    try {
-        writeAll(fd, temporary, text);
-        if (::fsync(fd) != 0) failFile(temporary, "fsync failed");
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    if (::close(fd) != 0) failFile(temporary, "close failed");
-    if (std::rename(temporary.c_str(), path.c_str()) != 0)
-        failFile(path, "cannot rename " + temporary + " into place");
-    cleanup.release();
-}
-
 // ---- loading ----
 
 nlohmann::json readJsonFile(const std::string& path) {
@@ -271,7 +217,7 @@ void saveProfile(const std::string& base, const HeadProfile& profile) {
     // The JSON text is built before any file is written, so a refusal leaves the old pair intact.
     const std::string text = profile_detail::profileToJson(profile, fileNameOf(tensorPath)).dump(4) + "\n";
     writeSafetensors(tensorPath, tablesToWrite(profile), {{"format", kProfileFormat}});
-    writeTextAtomically(stem + kJsonSuffix, text);
+    writeTextFileAtomically(stem + kJsonSuffix, text);
 }
 
 HeadProfile loadProfile(const std::string& path) {

@@ -24,6 +24,9 @@ struct RgbImage {
 RgbImage loadImageFile(const std::string& path);
 RgbImage decodeImage(const std::vector<uint8_t>& encoded, const std::string& nameForErrors);
 
+// Writes an RGB image as a PNG. Throws Error naming the file when it cannot be written.
+void savePngFile(const RgbImage& image, const std::string& path);
+
 // Pillow's Image.resize(..., BICUBIC) for 8-bit RGB, bit for bit: separable cubic (a = -0.5) with the
 // support widened by the scale when shrinking (antialiasing), fixed-point coefficients, horizontal pass
 // first.
