@@ -95,6 +95,11 @@ TokenExplanation explainToken(const Session& session, const PreparedInput& input
                               int64_t generatedIndex, std::optional<int64_t> target = std::nullopt,
                               const HeadControl& control = {});
 
+// Generation with `control` applied at every position, on the fast path (no statistics are collected).
+GenerationResult generateControlled(const Session& session, const PreparedInput& input, const GenerationOptions& options,
+                                    const HeadControl& control, const TokenCallback& onToken = {},
+                                    const std::atomic<bool>* cancel = nullptr);
+
 // Baseline and controlled generation of the same input with identical decoding settings and seed.
 struct ABComparison {
     GenerationResult baseline;

@@ -200,6 +200,18 @@ TokenExplanation explainToken(const Session& session, const PreparedInput& input
     });
 }
 
+GenerationResult generateControlled(const Session& session, const PreparedInput& input, const GenerationOptions& options,
+                                    const HeadControl& control, const TokenCallback& onToken,
+                                    const std::atomic<bool>* cancel) {
+    return detail::translateTorchErrors("generation", [&] {
+        if (control.isIdentity()) return detail::runGeneration(session.impl(), input, options, onToken, cancel, {});
+        HeadControlHook hook = makeHook(session, control);
+        models::DecoderRunOptions run;
+        run.headHook = &hook;
+        return detail::runGeneration(session.impl(), input, options, onToken, cancel, run);
+    });
+}
+
 ABComparison compareGenerations(const Session& session, const PreparedInput& input, const GenerationOptions& options,
                                 const HeadControl& control, const std::atomic<bool>* cancel) {
     return detail::translateTorchErrors("comparison", [&] {
