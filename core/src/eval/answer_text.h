@@ -1,0 +1,21 @@
+// Small text helpers shared by the dataset reader and the answer extraction (ASCII case rules: answers,
+// option letters and numbers are ASCII; other bytes pass through unchanged).
+#pragma once
+#include <optional>
+#include <string>
+
+namespace headscope::eval_text {
+
+std::string trim(const std::string& text);
+std::string toLower(std::string text);
+std::string toUpper(std::string text);
+
+// A plain number as answers write it: optional sign, digits with optional thousands commas, optional
+// decimals ("-1,234.5", ".5", "12"), or a fraction of two integers ("3/4"). Surrounding spaces are allowed;
+// anything else fails.
+std::optional<double> parseNumber(const std::string& text);
+
+// Digits after the decimal point of a number as written ("3.50" -> 2, "12" -> 0, "3/4" -> -1: exact).
+int decimalPlaces(const std::string& number);
+
+}  // namespace headscope::eval_text
