@@ -45,5 +45,8 @@ int runCompare(const Arguments& args);
 int runContrib(const Arguments& args);
 int runTrainDemo(const Arguments& args);
 int runEvalDemo(const Arguments& args);
+int runEval(const Arguments& args);
+int runEvalMerge(const Arguments& args);
+int runMakeDemoData(const Arguments& args);
 
 }  // namespace headscope::cli

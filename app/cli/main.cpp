@@ -28,8 +28,15 @@ void printUsage() {
         "             [--profile-out BASE] [DECODING] [--json]\n"
         "  train-demo --out DIR [--checkpoint DIR] [--steps N] [--batch N] [--lr X] [--warmup N] [--seed S]\n"
         "             [--questions-per-scene N] [--no-describe] [--probe-weight X]\n"
+        "             [--vision-warmup N] [--vision-scenes N] [--vision-lr X]\n"
         "             [--threads N] [--no-eval] [EVAL]   (resumes from its checkpoint when interrupted)\n"
         "  eval-demo  --model DIR [EVAL]   (writes README.md, evaluation.json and gallery/ into DIR)\n"
+        "  eval       --model DIR --data FILE.jsonl --out DIR [--modes vanilla,fac,vcd] [--profile P | RULE]\n"
+        "             [--vcd-alpha X] [--vcd-beta X] [--vcd-noise-step N] [--shard I/N] [--limit N]\n"
+        "             [DECODING] [--device ...] [--dtype ...] [--threads N]\n"
+        "             (resumes where it stopped; prints and writes the summary table)\n"
+        "  eval-merge --out DIR [--from DIR,DIR,...]   (combines the shards of a sharded eval)\n"
+        "  make-demo-data --out DIR [--count N] [--seed S]   (the demo model's test questions as a dataset)\n"
         "\n"
         "RULE:     [--l-perc N] [--l-reas N] [--tau-perc X] [--tau-reas X] [--g-perc X] [--g-reas X]\n"
         "          [--no-enhance-perception] [--no-enhance-reasoning] [--attenuate-others [--g-other X]]\n"
@@ -60,6 +67,9 @@ int main(int argc, char** argv) {
         if (command == "contrib") return headscope::cli::runContrib(args);
         if (command == "train-demo") return headscope::cli::runTrainDemo(args);
         if (command == "eval-demo") return headscope::cli::runEvalDemo(args);
+        if (command == "eval") return headscope::cli::runEval(args);
+        if (command == "eval-merge") return headscope::cli::runEvalMerge(args);
+        if (command == "make-demo-data") return headscope::cli::runMakeDemoData(args);
         std::fprintf(stderr, "headscope-cli: unknown command '%s'\n\n", command.c_str());
         printUsage();
         return 2;

@@ -74,4 +74,10 @@ std::vector<FacSetting> scoreFacGrid(const Session& session, const std::vector<s
 // thought and answer, and gallery.jsonl with the same fields. At most `limit` cases.
 void writeHallucinationGallery(const std::string& folder, const DemoScore& score, size_t limit);
 
+// Writes the first `count` held-out test questions of `seed` (those eval-demo reports on, by default) as an
+// evaluation dataset in the native JSONL format: FOLDER/questions.jsonl and one PNG per scene in
+// FOLDER/images/. Counts are "number" questions, yes/no ones "yes_no", colours and kinds "text"; each is
+// tagged with its template. The folder is written beside and renamed into place; an existing one is refused.
+void writeDemoEvalDataset(const std::string& folder, size_t count, uint64_t seed = kDemoEvaluationSeed);
+
 }  // namespace headscope

@@ -1,13 +1,15 @@
 #include "headscope/demo_evaluation.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "headscope/analysis.h"
 #include "headscope/error.h"
+#include "headscope/eval_dataset.h"
 
 namespace headscope {
 
@@ -38,13 +40,6 @@ void tally(DemoScore& score) {
         score.unparsed += t.unparsed;
         score.perTemplate.push_back(t);
     }
-}
-
-void writePng(const RgbImage& image, const fs::path& path) {
-    cv::Mat rgb(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
-    cv::Mat bgr;
-    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-    if (!cv::imwrite(path.string(), bgr)) throw Error(path.string() + ": cannot write the image");
 }
 
 }  // namespace
@@ -137,7 +132,7 @@ void writeHallucinationGallery(const std::string& folder, const DemoScore& score
         const DemoCase& c = score.cases[i];
         if (c.correct) continue;
         const std::string image = "case-" + std::to_string(i) + ".png";
-        writePng(shapes::drawScene(c.sample.scene), staging / image);
+        savePngFile(shapes::drawScene(c.sample.scene), (staging / image).string());
         markdown << "\n## Case " << i << " (" << c.sample.templateId << ")\n\n![scene](" << image << ")\n\n"
                  << "- Question: " << c.sample.question << "\n- Truth: " << c.sample.answer
                  << "\n- Expected thought: `" << c.sample.target << "`\n- Model: `" << c.generated << "`\n- Parsed answer: "
@@ -162,6 +157,34 @@ void writeHallucinationGallery(const std::string& folder, const DemoScore& score
     jsonl.close();
     if (!markdown || !jsonl) throw Error(staging.string() + ": cannot write the gallery");
     fs::remove_all(target);
+    fs::rename(staging, target);
+}
+
+void writeDemoEvalDataset(const std::string& folder, size_t count, uint64_t seed) {
+    const fs::path target(folder);
+    if (fs::exists(target)) throw InvalidInputError(folder + ": already exists; choose a new folder");
+    const fs::path staging = target.string() + ".partial";
+    fs::remove_all(staging);
+    fs::create_directories(staging / "images");
+    std::vector<EvalSample> rows;
+    const auto samples = shapes::makeSplit(shapes::Split::Test, count, seed);
+    for (size_t i = 0; i < samples.size(); ++i) {
+        const shapes::Sample& s = samples[i];
+        char name[32];
+        std::snprintf(name, sizeof name, "test-%04zu", i);
+        savePngFile(shapes::drawScene(s.scene), (staging / "images" / (std::string(name) + ".png")).string());
+        EvalSample row;
+        row.id = name;
+        row.image = "images/" + std::string(name) + ".png";
+        row.question = s.question;
+        row.answer = s.answer;
+        const bool number = !s.answer.empty() && std::all_of(s.answer.begin(), s.answer.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+        row.answerType = number ? AnswerType::Number
+                                : (s.answer == "yes" || s.answer == "no") ? AnswerType::YesNo : AnswerType::Text;
+        row.tags = {s.templateId};
+        rows.push_back(std::move(row));
+    }
+    writeEvalDataset((staging / "questions.jsonl").string(), rows);
     fs::rename(staging, target);
 }
 

@@ -1,0 +1,288 @@
+// eval: a dataset through one or more decoding modes, resumable and shardable; eval-merge: shards into one.
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "commands.h"
+#include "eval_run_files.h"
+#include "eval_sample_runner.h"
+#include "headscope/error.h"
+#include "headscope/profile.h"
+#include "headscope/text_files.h"
+#include "model_input.h"
+#include "progress_bar.h"
+#include "rule_options.h"
+
+namespace headscope::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+extern "C" void onEvalInterrupt(int) { interrupted.store(true); }
+
+std::vector<std::string> parseModes(const std::string& text) {
+    std::vector<std::string> modes;
+    std::stringstream list(text);
+    std::string mode;
+    while (std::getline(list, mode, ',')) {
+        if (std::find(kEvalModes.begin(), kEvalModes.end(), mode) == kEvalModes.end())
+            throw UsageError("--modes: unknown mode '" + mode + "' (known: vanilla, fac, vcd)");
+        if (std::find(modes.begin(), modes.end(), mode) != modes.end())
+            throw UsageError("--modes: '" + mode + "' is listed twice");
+        modes.push_back(mode);
+    }
+    if (modes.empty()) throw UsageError("--modes: no mode given");
+    return modes;
+}
+
+std::string absolute(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
+
+nlohmann::json decodingJson(const GenerationOptions& d) {
+    return {{"max_new_tokens", d.maxNewTokens}, {"sample", d.sampling.doSample}, {"temperature", d.sampling.temperature},
+            {"top_k", d.sampling.topK}, {"top_p", d.sampling.topP}, {"seed", d.sampling.seed}};
+}
+
+// Appends records to the results file, each flushed to disk before the next question starts.
+class ResultsAppender {
+public:
+    explicit ResultsAppender(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "ab")) {
+        if (!file_) throw Error(path + ": cannot open for appending");
+    }
+    ~ResultsAppender() { std::fclose(file_); }
+    ResultsAppender(const ResultsAppender&) = delete;
+    ResultsAppender& operator=(const ResultsAppender&) = delete;
+    void append(const EvalRecord& record) {
+        const std::string line = evalRecordJson(record) + "\n";
+        if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0 ||
+            ::fsync(fileno(file_)) != 0)
+            throw Error(path_ + ": cannot write the result of question '" + record.id + "'");
+    }
+
+private:
+    std::string path_;
+    std::FILE* file_;
+};
+
+// Questions already answered in each mode, checked against the dataset so that a results file of another
+// dataset is never continued.
+std::set<std::pair<int64_t, std::string>> finishedWork(const EvalRecordFile& existing, const std::vector<EvalSample>& samples,
+                                                       const std::string& path) {
+    std::set<std::pair<int64_t, std::string>> done;
+    for (const EvalRecord& r : existing.records) {
+        if (r.index < 0 || r.index >= int64_t(samples.size()) || samples[size_t(r.index)].id != r.id)
+            throw FormatError(path + ": record of question '" + r.id + "' (index " + std::to_string(r.index) +
+                              ") does not match the dataset; was it made from another file?");
+        done.insert({r.index, r.mode});
+    }
+    return done;
+}
+
+std::string accuracyLine(const std::map<std::string, std::pair<int64_t, int64_t>>& tally, const std::vector<std::string>& modes) {
+    std::string line;
+    for (const std::string& mode : modes) {
+        const auto it = tally.find(mode);
+        if (it == tally.end() || it->second.second == 0) continue;
+        char part[64];
+        std::snprintf(part, sizeof part, "%s%s %.1f%%", line.empty() ? "" : "  ", mode.c_str(),
+                      100.0 * double(it->second.first) / double(it->second.second));
+        line += part;
+    }
+    return line;
+}
+
+}  // namespace
+
+int runEval(const Arguments& args) {
+    std::set<std::string> allowed = kDecodingOptions;
+    allowed.insert(kRuleOptions.begin(), kRuleOptions.end());
+    allowed.insert({"model", "data", "modes", "profile", "shard", "out", "limit", "device", "dtype", "threads",
+                    "vcd-alpha", "vcd-beta", "vcd-noise-step"});
+    args.allowOnly(allowed);
+    const std::vector<std::string> modes = parseModes(args.valueOr("modes", "vanilla,fac"));
+    const bool usesFac = std::find(modes.begin(), modes.end(), "fac") != modes.end();
+    const bool usesVcd = std::find(modes.begin(), modes.end(), "vcd") != modes.end();
+    if ((args.has("vcd-alpha") || args.has("vcd-beta") || args.has("vcd-noise-step")) && !usesVcd)
+        throw UsageError("--vcd-* options set up the vcd mode, which --modes does not include");
+    if (args.has("profile") && hasRuleOptions(args))
+        throw UsageError("give either --profile or rule options: a profile carries its own gains");
+    if ((args.has("profile") || hasRuleOptions(args)) && !usesFac)
+        throw UsageError("--profile and rule options set up the fac mode, which --modes does not include");
+    const Shard shard = parseShard(args.valueOr("shard", "1/1"));
+    const std::string out = args.value("out");
+    const int64_t limit = args.intOr("limit", 0);
+    if (limit < 0) throw UsageError("--limit must be >= 0");
+
+    EvalDataset dataset = readEvalDataset(args.value("data"));
+    for (const DatasetProblem& p : dataset.skipped)
+        std::fprintf(stderr, "%s:%lld: skipped: %s\n", dataset.path.c_str(), static_cast<long long>(p.line), p.message.c_str());
+    if (limit > 0 && int64_t(dataset.samples.size()) > limit) dataset.samples.resize(size_t(limit));
+    if (dataset.samples.empty()) throw InvalidInputError(dataset.path + ": no valid question to evaluate");
+
+    const auto session = Session::load(args.value("model"), loadOptionsFrom(args));
+    EvalModeSettings settings;
+    settings.decoding = decodingFrom(args, *session);
+    settings.rule = ruleFrom(args);
+    settings.vcd.alpha = args.numberOr("vcd-alpha", settings.vcd.alpha);
+    settings.vcd.beta = args.numberOr("vcd-beta", settings.vcd.beta);
+    settings.vcd.noiseStep = static_cast<int>(args.intOr("vcd-noise-step", settings.vcd.noiseStep));
+    validateVcdOptions(settings.vcd);
+    nlohmann::json runSettings = {{"model", absolute(args.value("model"))}, {"config_hash", session->info().configHash},
+                                  {"data", absolute(dataset.path)}, {"questions", dataset.samples.size()},
+                                  {"modes", modes}, {"decoding", decodingJson(settings.decoding)},
+                                  {"shards", shard.count}};
+    if (usesFac && args.has("profile")) {
+        const HeadProfile profile = loadProfile(args.value("profile"));
+        checkProfileFitsModel(profile, session->info());
+        settings.profileGains = profile.gain;
+        runSettings["fac"] = {{"profile", absolute(args.value("profile"))}, {"gain_hash", gainTableHash(profile.gain.data)}};
+    } else if (usesFac) {
+        runSettings["fac"] = {{"rule", ruleJson(settings.rule)}};
+    }
+    if (usesVcd)
+        runSettings["vcd"] = {{"alpha", settings.vcd.alpha}, {"beta", settings.vcd.beta}, {"noise_step", settings.vcd.noiseStep}};
+    claimRunFolder(out, runSettings);
+
+    const std::string suffix = shardSuffix(shard);
+    const std::string resultsPath = (fs::path(out) / ("results" + suffix + ".jsonl")).string();
+    EvalRecordFile existing = readEvalRecords(resultsPath);
+    if (existing.truncatedTail) {
+        std::fprintf(stderr, "%s: the last line was cut short (an interrupted run); it is run again\n", resultsPath.c_str());
+        fs::resize_file(resultsPath, uintmax_t(existing.completeBytes));
+    }
+    const auto done = finishedWork(existing, dataset.samples, resultsPath);
+
+    std::vector<std::pair<int64_t, std::string>> work;
+    for (int64_t i = 0; i < int64_t(dataset.samples.size()); ++i)
+        if (shard.owns(i))
+            for (const std::string& mode : modes)
+                if (!done.count({i, mode})) work.push_back({i, mode});
+    if (!existing.records.empty())
+        std::fprintf(stderr, "resuming: %zu results kept, %zu to go\n", existing.records.size(), work.size());
+
+    std::map<std::string, std::pair<int64_t, int64_t>> tally;  // mode -> (correct, total)
+    for (const EvalRecord& r : existing.records) {
+        tally[r.mode].first += r.correct ? 1 : 0;
+        ++tally[r.mode].second;
+    }
+    std::signal(SIGINT, onEvalInterrupt);
+    std::signal(SIGTERM, onEvalInterrupt);
+    ResultsAppender appender(resultsPath);
+    ProgressBar bar("eval");
+    int64_t unreadable = 0;
+    std::optional<RgbImage> image;
+    int64_t imageOf = -1;
+    for (size_t w = 0; w < work.size() && !interrupted.load(); ++w) {
+        const auto& [index, mode] = work[w];
+        const EvalSample& sample = dataset.samples[size_t(index)];
+        if (imageOf != index) {
+            imageOf = index;
+            try {
+                image = loadSampleImage(dataset, sample);
+            } catch (const Error& e) {
+                // Reported and left out of the results, so that a later run retries it.
+                bar.finish();
+                std::fprintf(stderr, "%s:%lld: question '%s' skipped: %s\n", dataset.path.c_str(),
+                             static_cast<long long>(sample.line), sample.id.c_str(), e.what());
+                ++unreadable;
+                while (w + 1 < work.size() && work[w + 1].first == index) ++w;
+                imageOf = -1;
+                continue;
+            }
+        }
+        const EvalRecord record = runEvalSample(*session, sample, image, index, mode, settings);
+        appender.append(record);
+        tally[mode].first += record.correct ? 1 : 0;
+        ++tally[mode].second;
+        bar.update(int64_t(w + 1), int64_t(work.size()), accuracyLine(tally, modes));
+    }
+    bar.finish();
+    if (interrupted.load()) {
+        std::fprintf(stderr, "interrupted: every finished result is saved in %s; run the same command again to resume\n",
+                     resultsPath.c_str());
+        return 130;
+    }
+    const EvalRecordFile all = readEvalRecords(resultsPath);
+    const std::string table = writeEvalSummary(out, suffix, all.records, modes);
+    std::printf("%s", table.c_str());
+    if (unreadable > 0) {
+        std::fprintf(stderr, "%lld questions were skipped (their images could not be read); run again after fixing them\n",
+                     static_cast<long long>(unreadable));
+        return 1;
+    }
+    return 0;
+}
+
+int runEvalMerge(const Arguments& args) {
+    args.allowOnly({"out", "from"});
+    const std::string out = args.value("out");
+    std::vector<std::string> folders;
+    std::stringstream list(args.valueOr("from", out));
+    for (std::string folder; std::getline(list, folder, ',');)
+        if (!folder.empty()) folders.push_back(folder);
+    const nlohmann::json settings = readRunSettings(folders.front());
+    for (const std::string& folder : folders)
+        if (readRunSettings(folder) != settings)
+            throw UsageError(folder + "/run.json: the shards were run with other settings than " + folders.front());
+    const int64_t shards = settings.at("shards").get<int64_t>();
+    const int64_t questions = settings.at("questions").get<int64_t>();
+    const auto modes = settings.at("modes").get<std::vector<std::string>>();
+    if (shards < 2) throw UsageError(folders.front() + ": this run was not sharded; its results.jsonl is already whole");
+
+    std::map<std::pair<int64_t, size_t>, EvalRecord> merged;  // (question, mode order) -> record
+    std::vector<std::string> problems;
+    for (int64_t i = 1; i <= shards; ++i) {
+        const Shard shard{i, shards};
+        std::string found;
+        for (const std::string& folder : folders) {
+            const std::string path = (fs::path(folder) / ("results" + shardSuffix(shard) + ".jsonl")).string();
+            if (!fs::exists(path)) continue;
+            if (!found.empty()) throw UsageError("shard " + std::to_string(i) + " appears twice: " + found + " and " + path);
+            found = path;
+        }
+        if (found.empty()) {
+            problems.push_back("shard " + std::to_string(i) + " of " + std::to_string(shards) + " has no results");
+            continue;
+        }
+        int64_t expected = 0;
+        for (int64_t q = 0; q < questions; ++q) expected += shard.owns(q) ? int64_t(modes.size()) : 0;
+        const EvalRecordFile file = readEvalRecords(found);
+        for (const EvalRecord& r : file.records) {
+            const auto mode = std::find(modes.begin(), modes.end(), r.mode);
+            if (mode == modes.end() || !shard.owns(r.index))
+                throw FormatError(found + ": record of question '" + r.id + "' (" + r.mode + ") does not belong to this shard");
+            merged[{r.index, size_t(mode - modes.begin())}] = r;
+        }
+        if (int64_t(file.records.size()) != expected)
+            problems.push_back(found + " is unfinished (" + std::to_string(file.records.size()) + " of " +
+                               std::to_string(expected) + " results): run its shard again to finish it");
+    }
+    if (!problems.empty()) {
+        std::string message = "cannot merge:";
+        for (const std::string& p : problems) message += "\n  " + p;
+        throw UsageError(message);
+    }
+    std::string text;
+    std::vector<EvalRecord> records;
+    for (const auto& [key, record] : merged) {
+        text += evalRecordJson(record) + "\n";
+        records.push_back(record);
+    }
+    nlohmann::json mergedSettings = settings;
+    mergedSettings["shards"] = 1;
+    mergedSettings["merged_from_shards"] = shards;
+    fs::create_directories(out);
+    writeTextFileAtomically((fs::path(out) / "results.jsonl").string(), text);
+    writeTextFileAtomically((fs::path(out) / "merged.json").string(), mergedSettings.dump(2) + "\n");
+    std::printf("%s", writeEvalSummary(out, "", records, modes).c_str());
+    return 0;
+}
+
+}  // namespace headscope::cli

@@ -1,0 +1,208 @@
+// headscope-cli eval, eval-merge and make-demo-data on the bundled demo model: an end-to-end run on 100 held-out
+// questions whose plain answers agree with the model's own evaluation.json, a run killed with Ctrl-C (and
+// one cut mid-line) that resumes to the same results as an uninterrupted run, shards merged into the same
+// results as one run, and the refusals (other settings in the same folder, unfinished shards, bad rows).
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "headscope/eval_dataset.h"
+#include "headscope/eval_records.h"
+
+using namespace headscope;
+
+namespace {
+
+const QString kModel = QStringLiteral(HEADSCOPE_RESOURCES_DIR "/models/shapes-demo");
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out, err;
+};
+
+Run runCli(const QStringList& args) {
+    QProcess process;
+    process.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
+    process.closeWriteChannel();
+    Run run;
+    if (!process.waitForFinished(600000)) return run;
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+QByteArray readAll(const QString& path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// The records without their timings, which are the only fields that differ between two runs of the same work.
+std::vector<std::string> recordsWithoutTimings(const QString& path) {
+    std::vector<std::string> lines;
+    for (EvalRecord r : readEvalRecords(path.toStdString()).records) {
+        r.latencySeconds = 0;
+        lines.push_back(evalRecordJson(r));
+    }
+    return lines;
+}
+
+QStringList evalArguments(const QString& data, const QString& out, int limit) {
+    return {"eval", "--model", kModel, "--data", data, "--out", out, "--modes", "vanilla,fac,vcd", "--limit",
+            QString::number(limit), "--threads", "1"};
+}
+
+}  // namespace
+
+class EvalCliTest : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    QString data_;
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        const Run made = runCli({"make-demo-data", "--out", dir_.filePath("demo-data"), "--count", "100"});
+        QVERIFY2(made.exitCode == 0, made.err.constData());
+        data_ = dir_.filePath("demo-data/questions.jsonl");
+        const EvalDataset dataset = readEvalDataset(data_.toStdString());
+        QCOMPARE(dataset.samples.size(), size_t(100));
+        QVERIFY(dataset.skipped.empty());
+        for (const EvalSample& s : dataset.samples)
+            QVERIFY2(QFile::exists(QString::fromStdString(resolveSampleImage(dataset, s))), s.image.c_str());
+        // A second export into the same folder is refused rather than mixed.
+        QCOMPARE(runCli({"make-demo-data", "--out", dir_.filePath("demo-data"), "--count", "3"}).exitCode, 1);
+    }
+
+    void hundredQuestionsEndToEnd() {
+        const QString out = dir_.filePath("full");
+        const Run run = runCli(evalArguments(data_, out, 100));
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY(run.out.contains("| vanilla | 100 |"));
+        QVERIFY(run.out.contains("| fac | 100 |"));
+        QVERIFY(run.out.contains("| vcd | 100 |"));
+
+        const auto records = readEvalRecords((out + "/results.jsonl").toStdString()).records;
+        QCOMPARE(records.size(), size_t(300));
+        // The plain answers agree with the model's own evaluation of the same questions (same seed, same
+        // order), up to the two answers in a hundred that may differ across CPUs.
+        const auto evaluation = nlohmann::json::parse(readAll(kModel + "/evaluation.json").toStdString());
+        const auto& cases = evaluation.at("baseline_cases");
+        int64_t vanillaCorrect = 0, disagreements = 0;
+        for (const EvalRecord& r : records) {
+            QVERIFY2(!r.rule.empty(), r.id.c_str());
+            QCOMPARE(r.correct, !r.extracted.empty() && r.correct);
+            if (r.mode != "vanilla") continue;
+            vanillaCorrect += r.correct;
+            disagreements += r.correct != cases.at(size_t(r.index)).at("correct").get<bool>();
+            QCOMPARE(r.maxNewTokens, int64_t(128));
+            QVERIFY(!r.sampled);
+        }
+        QVERIFY2(disagreements <= 2, qPrintable(QString("%1 answers differ from evaluation.json").arg(disagreements)));
+        for (const EvalRecord& r : records)
+            if (r.mode == "fac") QVERIFY2(r.modeSettings.count("rule") == 1, r.id.c_str());
+            else if (r.mode == "vcd") QVERIFY2(r.modeSettings.at("alpha") == "1" && r.modeSettings.at("noise_step") == "500" &&
+                                                   r.modeSettings.at("noise_seed") == std::to_string(r.index), r.id.c_str());
+
+        const auto summary = nlohmann::json::parse(readAll(out + "/summary.json").toStdString());
+        QCOMPARE(summary.size(), size_t(3));
+        QCOMPARE(summary[0].at("mode").get<std::string>(), std::string("vanilla"));
+        QCOMPARE(summary[0].at("correct").get<int64_t>(), vanillaCorrect);
+        QCOMPARE(summary[1].at("versus_reference").at("paired").get<int64_t>(), int64_t(100));
+        QVERIFY(readAll(out + "/summary.md").startsWith("| Mode |"));
+    }
+
+    void interruptedRunResumesToTheSameResults() {
+        const QString whole = dir_.filePath("whole");
+        QVERIFY(runCli(evalArguments(data_, whole, 12)).exitCode == 0);
+
+        const QString split = dir_.filePath("split");
+        QProcess first;
+        first.start(QStringLiteral(HEADSCOPE_CLI_PATH), evalArguments(data_, split, 12));
+        QVERIFY(first.waitForStarted());
+        // Interrupt once a few results are on disk.
+        const QString results = split + "/results.jsonl";
+        for (int i = 0; i < 600 && readAll(results).count('\n') < 3 && first.state() == QProcess::Running; ++i)
+            QTest::qWait(100);
+        ::kill(static_cast<pid_t>(first.processId()), SIGINT);
+        QVERIFY(first.waitForFinished(120000));
+        QCOMPARE(first.exitCode(), 130);
+        QVERIFY(first.readAllStandardError().contains("run the same command again to resume"));
+        const int64_t kept = readAll(results).count('\n');
+        QVERIFY(kept >= 3 && kept < 36);
+
+        // A run killed while writing leaves half a line: it is dropped and redone.
+        {
+            QFile file(results);
+            QVERIFY(file.open(QIODevice::Append));
+            file.write("{\"index\": 5, \"id\": \"test-00");
+        }
+        const Run resumed = runCli(evalArguments(data_, split, 12));
+        QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+        QVERIFY(resumed.err.contains("cut short"));
+        QVERIFY(resumed.err.contains(QByteArray("resuming: ") + QByteArray::number(qlonglong(kept)) + " results kept"));
+        QCOMPARE(recordsWithoutTimings(results), recordsWithoutTimings(whole + "/results.jsonl"));
+
+        // The same folder with other settings is refused, and nothing in it changes.
+        const QByteArray before = readAll(results);
+        QStringList other = evalArguments(data_, split, 12);
+        other << "--max-new-tokens" << "16";
+        const Run refused = runCli(other);
+        QCOMPARE(refused.exitCode, 2);
+        QVERIFY(refused.err.contains("other settings"));
+        QCOMPARE(readAll(results), before);
+    }
+
+    void shardsMergeIntoOneRun() {
+        const QString whole = dir_.filePath("whole");  // from the resume test
+        QVERIFY(QFile::exists(whole + "/results.jsonl"));
+        const QString sharded = dir_.filePath("sharded");
+        QStringList second = evalArguments(data_, sharded, 12);
+        second << "--shard" << "2/3";
+        QVERIFY(runCli(second).exitCode == 0);
+        // Merging before every shard has run names what is missing.
+        const Run early = runCli({"eval-merge", "--out", sharded});
+        QCOMPARE(early.exitCode, 2);
+        QVERIFY2(early.err.contains("shard 1 of 3 has no results") && early.err.contains("shard 3 of 3 has no results"),
+                 early.err.constData());
+        for (const char* shard : {"1/3", "3/3"}) {
+            QStringList args = evalArguments(data_, sharded, 12);
+            args << "--shard" << shard;
+            QVERIFY(runCli(args).exitCode == 0);
+        }
+        QVERIFY(QFile::exists(sharded + "/results.shard-2-of-3.jsonl"));
+        const Run merged = runCli({"eval-merge", "--out", sharded});
+        QVERIFY2(merged.exitCode == 0, merged.err.constData());
+        QCOMPARE(recordsWithoutTimings(sharded + "/results.jsonl"), recordsWithoutTimings(whole + "/results.jsonl"));
+        QCOMPARE(readAll(sharded + "/summary.md").split('\n')[2].left(40), readAll(whole + "/summary.md").split('\n')[2].left(40));
+    }
+
+    void badRowsAreReportedWithTheirLines() {
+        QFile in(data_);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = in.readAll().split('\n');
+        const QString bad = dir_.filePath("demo-data/bad.jsonl");
+        QFile out(bad);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(lines[0] + "\n{broken\n" + lines[1] + "\n");
+        out.write(R"({"id": "x", "image": "images/missing.png", "question": "How many?", "answer": "1", "answer_type": "number"})" "\n");
+        out.close();
+        const Run run = runCli({"eval", "--model", kModel, "--data", bad, "--out", dir_.filePath("bad"), "--modes", "vanilla",
+                                "--threads", "1"});
+        QCOMPARE(run.exitCode, 1);  // a question was skipped: the run says so
+        QVERIFY2(run.err.contains("bad.jsonl:2: skipped: not valid JSON"), run.err.constData());
+        QVERIFY2(run.err.contains("bad.jsonl:4: question 'x' skipped") && run.err.contains("missing.png"), run.err.constData());
+        QCOMPARE(readEvalRecords(dir_.filePath("bad/results.jsonl").toStdString()).records.size(), size_t(2));
+    }
+};
+
+QTEST_GUILESS_MAIN(EvalCliTest)
+#include "test_eval.moc"
