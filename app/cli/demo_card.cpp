@@ -114,10 +114,11 @@ std::string demoModelCard(const DemoCardFacts& f) {
             << ") trains a linear probe on the vision tower's output to name, for every image token, the colour "
                "and kind of the objects centred in its cell; the probe is dropped when the folder is written, so "
                "the weights are a plain Qwen2.5-VL.";
-    out << "\n\n| Setting | Value |\n|---|---|\n"
-        << "| Vision warm-up steps x pictures | " << field(options, "vision_warmup_steps", 0) << " x "
-        << field(options, "vision_warmup_scenes", 0) << " |\n"
-        << "| Steps x batch | " << field(options, "steps", 0) << " x " << field(options, "batch_size", 0) << " |\n"
+    out << "\n\n| Setting | Value |\n|---|---|\n";
+    if (options.value("vision_warmup_steps", 0) > 0)
+        out << "| Vision warm-up steps x pictures | " << field(options, "vision_warmup_steps", 0) << " x "
+            << field(options, "vision_warmup_scenes", 0) << " |\n";
+    out << "| Steps x batch | " << field(options, "steps", 0) << " x " << field(options, "batch_size", 0) << " |\n"
         << "| Peak learning rate | " << field(options, "learning_rate", 0.0) << " (warm-up "
         << field(options, "warmup_steps", 0) << " steps, floor " << field(options, "min_learning_rate_ratio", 0.0)
         << " of the peak) |\n"
