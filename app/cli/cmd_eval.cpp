@@ -13,6 +13,7 @@
 #include "eval_run_files.h"
 #include "eval_sample_runner.h"
 #include "headscope/error.h"
+#include "headscope/eval_gallery.h"
 #include "headscope/profile.h"
 #include "headscope/text_files.h"
 #include "model_input.h"
@@ -282,6 +283,26 @@ int runEvalMerge(const Arguments& args) {
     writeTextFileAtomically((fs::path(out) / "results.jsonl").string(), text);
     writeTextFileAtomically((fs::path(out) / "merged.json").string(), mergedSettings.dump(2) + "\n");
     std::printf("%s", writeEvalSummary(out, "", records, modes).c_str());
+    return 0;
+}
+
+int runEvalGallery(const Arguments& args) {
+    args.allowOnly({"run", "modes", "out"});
+    const std::string run = args.value("run");
+    const nlohmann::json settings = readRunSettings(run);
+    const std::string results = (fs::path(run) / "results.jsonl").string();
+    if (!fs::exists(results))
+        throw UsageError(run + " has no results.jsonl" +
+                         std::string(settings.value("shards", 1) > 1 ? ": merge its shards with eval-merge first" : ""));
+    std::vector<std::string> modes = settings.at("modes").get<std::vector<std::string>>();
+    if (args.has("modes")) modes = parseModes(args.value("modes"));
+    if (modes.size() < 2) throw UsageError("a gallery compares two modes; the run has " + std::to_string(modes.size()));
+    const EvalDataset dataset = readEvalDataset(settings.at("data").get<std::string>());
+    const auto cases = findDisagreements(readEvalRecords(results).records, modes[0], modes[1]);
+    const GalleryCounts counts = writeDisagreementGallery(args.value("out"), dataset, cases);
+    std::printf("%lld questions right only with %s, %lld right only with %s; wrote %s/index.html\n",
+                static_cast<long long>(counts.fixed), modes[1].c_str(), static_cast<long long>(counts.broken),
+                modes[0].c_str(), args.value("out").c_str());
     return 0;
 }
 

@@ -47,6 +47,7 @@ int runTrainDemo(const Arguments& args);
 int runEvalDemo(const Arguments& args);
 int runEval(const Arguments& args);
 int runEvalMerge(const Arguments& args);
+int runEvalGallery(const Arguments& args);
 int runMakeDemoData(const Arguments& args);
 
 }  // namespace headscope::cli

@@ -36,6 +36,7 @@ void printUsage() {
         "             [DECODING] [--device ...] [--dtype ...] [--threads N]\n"
         "             (resumes where it stopped; prints and writes the summary table)\n"
         "  eval-merge --out DIR [--from DIR,DIR,...]   (combines the shards of a sharded eval)\n"
+        "  eval-gallery --run DIR --out DIR [--modes A,B]   (the questions two modes disagree on)\n"
         "  make-demo-data --out DIR [--count N] [--seed S]   (the demo model's test questions as a dataset)\n"
         "\n"
         "RULE:     [--l-perc N] [--l-reas N] [--tau-perc X] [--tau-reas X] [--g-perc X] [--g-reas X]\n"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
         if (command == "eval-demo") return headscope::cli::runEvalDemo(args);
         if (command == "eval") return headscope::cli::runEval(args);
         if (command == "eval-merge") return headscope::cli::runEvalMerge(args);
+        if (command == "eval-gallery") return headscope::cli::runEvalGallery(args);
         if (command == "make-demo-data") return headscope::cli::runMakeDemoData(args);
         std::fprintf(stderr, "headscope-cli: unknown command '%s'\n\n", command.c_str());
         printUsage();

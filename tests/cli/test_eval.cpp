@@ -9,6 +9,7 @@
 
 #include <signal.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -118,6 +119,43 @@ private slots:
         QCOMPARE(summary[0].at("correct").get<int64_t>(), vanillaCorrect);
         QCOMPARE(summary[1].at("versus_reference").at("paired").get<int64_t>(), int64_t(100));
         QVERIFY(readAll(out + "/summary.md").startsWith("| Mode |"));
+    }
+
+    void galleryListsTheDisagreements() {
+        const QString run = dir_.filePath("full");  // from the end-to-end test
+        const auto records = readEvalRecords((run + "/results.jsonl").toStdString()).records;
+        std::map<int64_t, bool> vanilla, fac;
+        for (const EvalRecord& r : records) {
+            if (r.mode == "vanilla") vanilla[r.index] = r.correct;
+            if (r.mode == "fac") fac[r.index] = r.correct;
+        }
+        int64_t fixed = 0, broken = 0;
+        for (const auto& [index, right] : vanilla) {
+            fixed += !right && fac.at(index);
+            broken += right && !fac.at(index);
+        }
+        const QString out = dir_.filePath("gallery");
+        const Run made = runCli({"eval-gallery", "--run", run, "--out", out});
+        QVERIFY2(made.exitCode == 0, made.err.constData());
+        QVERIFY2(made.out.startsWith(QByteArray::number(qlonglong(fixed)) + " questions right only with fac, " +
+                                     QByteArray::number(qlonglong(broken)) + " right only with vanilla"),
+                 made.out.constData());
+        const QByteArray cases = readAll(out + "/cases.jsonl");
+        QCOMPARE(int64_t(cases.count('\n')), fixed + broken);
+        const QByteArray html = readAll(out + "/index.html");
+        QVERIFY(!html.contains("<think>"));  // generated text is escaped
+        for (const QByteArray& line : cases.split('\n')) {
+            if (line.isEmpty()) continue;
+            const auto entry = nlohmann::json::parse(line.toStdString());
+            const QString image = QString::fromStdString(entry.at("image").get<std::string>());
+            QVERIFY(QFile::exists(out + "/" + image));
+            QVERIFY(html.contains(image.toUtf8()));
+            QCOMPARE(entry.at("change").get<std::string>() == "fixed",
+                     !entry.at("first").at("correct").get<bool>() && entry.at("second").at("correct").get<bool>());
+        }
+        if (fixed + broken > 0) QVERIFY(html.contains("&lt;think&gt;"));
+        // An existing folder is never overwritten.
+        QCOMPARE(runCli({"eval-gallery", "--run", run, "--out", out}).exitCode, 1);
     }
 
     void interruptedRunResumesToTheSameResults() {
