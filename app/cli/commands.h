@@ -49,5 +49,6 @@ int runEval(const Arguments& args);
 int runEvalMerge(const Arguments& args);
 int runEvalGallery(const Arguments& args);
 int runMakeDemoData(const Arguments& args);
+int runImportData(const Arguments& args);
 
 }  // namespace headscope::cli

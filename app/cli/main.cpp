@@ -38,6 +38,7 @@ void printUsage() {
         "  eval-merge --out DIR [--from DIR,DIR,...]   (combines the shards of a sharded eval)\n"
         "  eval-gallery --run DIR --out DIR [--modes A,B]   (the questions two modes disagree on)\n"
         "  make-demo-data --out DIR [--count N] [--seed S]   (the demo model's test questions as a dataset)\n"
+        "  import-data --format mathvista|hallusionbench|seedbench|pope|tsv --in FILE [--images DIR] --out DIR\n"
         "\n"
         "RULE:     [--l-perc N] [--l-reas N] [--tau-perc X] [--tau-reas X] [--g-perc X] [--g-reas X]\n"
         "          [--no-enhance-perception] [--no-enhance-reasoning] [--attenuate-others [--g-other X]]\n"
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
         if (command == "eval-merge") return headscope::cli::runEvalMerge(args);
         if (command == "eval-gallery") return headscope::cli::runEvalGallery(args);
         if (command == "make-demo-data") return headscope::cli::runMakeDemoData(args);
+        if (command == "import-data") return headscope::cli::runImportData(args);
         std::fprintf(stderr, "headscope-cli: unknown command '%s'\n\n", command.c_str());
         printUsage();
         return 2;
