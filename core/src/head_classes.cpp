@@ -1,6 +1,7 @@
 // Functional head identification and the class-conditioned gain table of arXiv 2510.10285.
 #include "headscope/head_classes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <sstream>
@@ -132,6 +133,37 @@ HeadClassification classifyHeads(const FloatArray& visualShare, const FacRule& r
             if (headClass == HeadClass::Reasoning) ++result.reasoningCount;
         }
     }
+    return result;
+}
+
+HeadClassification classifyHeadsByFraction(const FloatArray& visualShare, const FacRule& rule, double fraction) {
+    validateRule(rule);
+    requireHeadTable(visualShare.shape, visualShare.data.size(), "visual-share");
+    if (!(fraction >= 0 && fraction <= 1))
+        throw InvalidInputError("the fraction of heads must be in [0, 1] (got " + std::to_string(fraction) + ")");
+    const int64_t layers = visualShare.dim(0);
+    const int64_t heads = visualShare.dim(1);
+    HeadClassification result;
+    result.classes = Int64Array({layers, heads});
+    result.totalHeads = layers * heads;
+    const int64_t perClass = std::llround(fraction * double(result.totalHeads) / 2);
+    std::vector<int64_t> perception, reasoning;
+    for (int64_t i = 0; i < result.totalHeads; ++i) {
+        requireShare(visualShare.data[size_t(i)], i / heads, i % heads);
+        if (i / heads <= rule.perceptionMaxLayer) perception.push_back(i);
+    }
+    auto share = [&](int64_t i) { return visualShare.data[size_t(i)]; };
+    std::stable_sort(perception.begin(), perception.end(), [&](int64_t a, int64_t b) { return share(a) > share(b); });
+    perception.resize(size_t(std::min<int64_t>(perClass, int64_t(perception.size()))));
+    for (int64_t i : perception) result.classes.data[size_t(i)] = int64_t(HeadClass::Perception);
+    for (int64_t i = 0; i < result.totalHeads; ++i)
+        if (i / heads >= rule.reasoningMinLayer && result.classes.data[size_t(i)] == int64_t(HeadClass::Other))
+            reasoning.push_back(i);
+    std::stable_sort(reasoning.begin(), reasoning.end(), [&](int64_t a, int64_t b) { return share(a) < share(b); });
+    reasoning.resize(size_t(std::min<int64_t>(perClass, int64_t(reasoning.size()))));
+    for (int64_t i : reasoning) result.classes.data[size_t(i)] = int64_t(HeadClass::Reasoning);
+    result.perceptionCount = int64_t(perception.size());
+    result.reasoningCount = int64_t(reasoning.size());
     return result;
 }
 

@@ -185,6 +185,30 @@ private slots:
         QCOMPARE(result.reasoningCount, int64_t{1});
     }
 
+    void selectsByFraction() {
+        // 20% of 40 heads: 4 per class. Perception, highest S_v in layers 0-7: 0.50 (1,2), 0.30 (0,0),
+        // 0.25 (3,1), then of the two 0.22 heads the earlier, (0,1). Reasoning, lowest S_v in layers 3-9:
+        // 0.0 (3,3), 0.001 (8,2), 0.009 (7,1), then of the two 0.01 heads the earlier, (3,0).
+        const HeadClassification c = classifyHeadsByFraction(handMadeShares(), FacRule{}, 0.2);
+        std::vector<int64_t> expected(40, O);
+        for (int64_t i : {1 * 4 + 2, 0, 3 * 4 + 1, 1}) expected[size_t(i)] = P;
+        for (int64_t i : {3 * 4 + 3, 8 * 4 + 2, 7 * 4 + 1, 3 * 4}) expected[size_t(i)] = R;
+        QCOMPARE(c.classes.data, expected);
+        QCOMPARE(c.perceptionCount, int64_t(4));
+        QCOMPARE(c.reasoningCount, int64_t(4));
+        QCOMPARE(c.selectedFraction(), 0.2);
+
+        const HeadClassification none = classifyHeadsByFraction(handMadeShares(), FacRule{}, 0.0);
+        QCOMPARE(none.perceptionCount + none.reasoningCount, int64_t(0));
+        // All of them: 20 perception heads of the 32 eligible, then reasoning heads from what is left of layers 3-9.
+        const HeadClassification all = classifyHeadsByFraction(handMadeShares(), FacRule{}, 1.0);
+        QCOMPARE(all.perceptionCount, int64_t(20));
+        int64_t leftInDeepLayers = 0;
+        for (int64_t i = 12; i < 40; ++i) leftInDeepLayers += all.classes.data[size_t(i)] != P;
+        QCOMPARE(all.reasoningCount, std::min<int64_t>(20, leftInDeepLayers));
+        expectInvalid([] { classifyHeadsByFraction(handMadeShares(), FacRule{}, 1.5); }, "fraction of heads");
+    }
+
     void refusesBadTables() {
         expectInvalid([] { classifyHeads(FloatArray({4}, {0.1f, 0.2f, 0.3f, 0.4f}), FacRule{}); }, "2-D");
         expectInvalid([] { classifyHeads(FloatArray({0, 4}, {}), FacRule{}); }, "empty");

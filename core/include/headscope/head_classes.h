@@ -43,6 +43,13 @@ struct HeadClassification {
 // InvalidInputError for a table that is not 2-D or holds values outside [0, 1] or NaN.
 HeadClassification classifyHeads(const FloatArray& visualShare, const FacRule& rule);
 
+// Selection by share instead of thresholds (the paper's sweep over the fraction of heads): of the
+// layers x heads heads, round(fraction * total / 2) become perception heads (those with the highest S_v
+// among layer <= l_perc) and as many become reasoning heads (the lowest S_v among layer >= l_reas, perception
+// heads excluded); ties go to the earlier head. The thresholds tau_perc and tau_reas are not used. Throws
+// InvalidInputError for a fraction outside [0, 1] or a bad table.
+HeadClassification classifyHeadsByFraction(const FloatArray& visualShare, const FacRule& rule, double fraction);
+
 // The gain table [layers, heads] the rule assigns to a classification.
 FloatArray classConditionedGains(const HeadClassification& classification, const FacRule& rule);
 
