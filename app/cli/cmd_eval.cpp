@@ -1,6 +1,4 @@
 // eval: a dataset through one or more decoding modes, resumable and shardable; eval-merge: shards into one.
-#include <unistd.h>
-
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -45,46 +43,6 @@ std::vector<std::string> parseModes(const std::string& text) {
 }
 
 std::string absolute(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
-
-nlohmann::json decodingJson(const GenerationOptions& d) {
-    return {{"max_new_tokens", d.maxNewTokens}, {"sample", d.sampling.doSample}, {"temperature", d.sampling.temperature},
-            {"top_k", d.sampling.topK}, {"top_p", d.sampling.topP}, {"seed", d.sampling.seed}};
-}
-
-// Appends records to the results file, each flushed to disk before the next question starts.
-class ResultsAppender {
-public:
-    explicit ResultsAppender(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "ab")) {
-        if (!file_) throw Error(path + ": cannot open for appending");
-    }
-    ~ResultsAppender() { std::fclose(file_); }
-    ResultsAppender(const ResultsAppender&) = delete;
-    ResultsAppender& operator=(const ResultsAppender&) = delete;
-    void append(const EvalRecord& record) {
-        const std::string line = evalRecordJson(record) + "\n";
-        if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0 ||
-            ::fsync(fileno(file_)) != 0)
-            throw Error(path_ + ": cannot write the result of question '" + record.id + "'");
-    }
-
-private:
-    std::string path_;
-    std::FILE* file_;
-};
-
-// Questions already answered in each mode, checked against the dataset so that a results file of another
-// dataset is never continued.
-std::set<std::pair<int64_t, std::string>> finishedWork(const EvalRecordFile& existing, const std::vector<EvalSample>& samples,
-                                                       const std::string& path) {
-    std::set<std::pair<int64_t, std::string>> done;
-    for (const EvalRecord& r : existing.records) {
-        if (r.index < 0 || r.index >= int64_t(samples.size()) || samples[size_t(r.index)].id != r.id)
-            throw FormatError(path + ": record of question '" + r.id + "' (index " + std::to_string(r.index) +
-                              ") does not match the dataset; was it made from another file?");
-        done.insert({r.index, r.mode});
-    }
-    return done;
-}
 
 std::string accuracyLine(const std::map<std::string, std::pair<int64_t, int64_t>>& tally, const std::vector<std::string>& modes) {
     std::string line;
@@ -153,11 +111,7 @@ int runEval(const Arguments& args) {
 
     const std::string suffix = shardSuffix(shard);
     const std::string resultsPath = (fs::path(out) / ("results" + suffix + ".jsonl")).string();
-    EvalRecordFile existing = readEvalRecords(resultsPath);
-    if (existing.truncatedTail) {
-        std::fprintf(stderr, "%s: the last line was cut short (an interrupted run); it is run again\n", resultsPath.c_str());
-        fs::resize_file(resultsPath, uintmax_t(existing.completeBytes));
-    }
+    const EvalRecordFile existing = reopenResults(resultsPath);
     const auto done = finishedWork(existing, dataset.samples, resultsPath);
 
     std::vector<std::pair<int64_t, std::string>> work;

@@ -50,5 +50,6 @@ int runEvalMerge(const Arguments& args);
 int runEvalGallery(const Arguments& args);
 int runMakeDemoData(const Arguments& args);
 int runImportData(const Arguments& args);
+int runSweep(const Arguments& args);
 
 }  // namespace headscope::cli

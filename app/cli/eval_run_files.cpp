@@ -1,5 +1,7 @@
 #include "eval_run_files.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "commands.h"
@@ -34,6 +36,17 @@ std::string shardSuffix(const Shard& shard) {
     return ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
 }
 
+nlohmann::json decodingJson(const GenerationOptions& d) {
+    return {{"max_new_tokens", d.maxNewTokens}, {"sample", d.sampling.doSample}, {"temperature", d.sampling.temperature},
+            {"top_k", d.sampling.topK}, {"top_p", d.sampling.topP}, {"seed", d.sampling.seed}};
+}
+
+std::string shortNumber(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
 void claimRunFolder(const std::string& folder, const nlohmann::json& settings) {
     fs::create_directories(folder);
     const std::string path = (fs::path(folder) / "run.json").string();
@@ -59,6 +72,40 @@ nlohmann::json readRunSettings(const std::string& folder) {
     } catch (const nlohmann::json::exception& e) {
         throw FormatError(path + ": damaged run settings (" + e.what() + ")");
     }
+}
+
+ResultsAppender::ResultsAppender(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "ab")) {
+    if (!file_) throw Error(path + ": cannot open for appending");
+}
+
+ResultsAppender::~ResultsAppender() { std::fclose(file_); }
+
+void ResultsAppender::append(const EvalRecord& record) {
+    const std::string line = evalRecordJson(record) + "\n";
+    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0 ||
+        ::fsync(fileno(file_)) != 0)
+        throw Error(path_ + ": cannot write the result of question '" + record.id + "'");
+}
+
+EvalRecordFile reopenResults(const std::string& path) {
+    EvalRecordFile existing = readEvalRecords(path);
+    if (existing.truncatedTail) {
+        std::fprintf(stderr, "%s: the last line was cut short (an interrupted run); it is run again\n", path.c_str());
+        fs::resize_file(path, uintmax_t(existing.completeBytes));
+    }
+    return existing;
+}
+
+std::set<std::pair<int64_t, std::string>> finishedWork(const EvalRecordFile& existing, const std::vector<EvalSample>& samples,
+                                                       const std::string& path) {
+    std::set<std::pair<int64_t, std::string>> done;
+    for (const EvalRecord& r : existing.records) {
+        if (r.index < 0 || r.index >= int64_t(samples.size()) || samples[size_t(r.index)].id != r.id)
+            throw FormatError(path + ": record of question '" + r.id + "' (index " + std::to_string(r.index) +
+                              ") does not match the dataset; was it made from another file?");
+        done.insert({r.index, r.mode});
+    }
+    return done;
 }
 
 std::string writeEvalSummary(const std::string& folder, const std::string& suffix, const std::vector<EvalRecord>& records,

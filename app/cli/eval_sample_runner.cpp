@@ -1,25 +1,15 @@
 #include "eval_sample_runner.h"
 
 #include <chrono>
-#include <cstdio>
 
-#include "headscope/analysis.h"
 #include "commands.h"
-#include "headscope/answer_extraction.h"
+#include "eval_run_files.h"
 #include "head_table_output.h"
+#include "headscope/analysis.h"
+#include "headscope/answer_extraction.h"
 #include "rule_options.h"
 
 namespace headscope::cli {
-
-namespace {
-
-std::string formatNumber(double value) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%g", value);
-    return text;
-}
-
-}  // namespace
 
 const std::vector<std::string> kEvalModes = {"vanilla", "fac", "vcd"};
 
@@ -29,8 +19,7 @@ std::optional<RgbImage> loadSampleImage(const EvalDataset& dataset, const EvalSa
     return loadImageFile(path);
 }
 
-EvalRecord runEvalSample(const Session& session, const EvalSample& sample, const std::optional<RgbImage>& image,
-                         int64_t index, const std::string& mode, const EvalModeSettings& settings) {
+EvalRecord newEvalRecord(const EvalSample& sample, int64_t index, const std::string& mode, const GenerationOptions& d) {
     EvalRecord r;
     r.index = index;
     r.id = sample.id;
@@ -40,14 +29,30 @@ EvalRecord runEvalSample(const Session& session, const EvalSample& sample, const
     r.reference = sample.answer;
     r.answerType = answerTypeName(sample.answerType);
     r.tags = sample.tags;
-    const GenerationOptions& d = settings.decoding;
     r.maxNewTokens = d.maxNewTokens;
     r.sampled = d.sampling.doSample;
     r.temperature = d.sampling.temperature;
     r.topK = d.sampling.topK;
     r.topP = d.sampling.topP;
     r.seed = d.sampling.seed;
+    return r;
+}
 
+void finishEvalRecord(EvalRecord& r, const EvalSample& sample, const GenerationResult& generation, double seconds) {
+    r.latencySeconds = seconds;
+    r.generated = generation.text;
+    r.promptTokens = generation.promptTokens;
+    r.generatedTokens = static_cast<int64_t>(generation.ids.size());
+    const ExtractedAnswer extracted = extractAnswer(generation.text, sample);
+    r.extracted = extracted.answer;
+    r.rule = extracted.rule;
+    r.correct = isCorrectAnswer(extracted, sample);
+}
+
+EvalRecord runEvalSample(const Session& session, const EvalSample& sample, const std::optional<RgbImage>& image,
+                         int64_t index, const std::string& mode, const EvalModeSettings& settings) {
+    const GenerationOptions& d = settings.decoding;
+    EvalRecord r = newEvalRecord(sample, index, mode, d);
     ChatPrompt prompt;
     prompt.userText = r.prompt;
     const PreparedInput input = session.prepare(prompt, image ? &*image : nullptr);
@@ -73,20 +78,13 @@ EvalRecord runEvalSample(const Session& session, const EvalSample& sample, const
     } else if (mode == "vcd") {
         VcdOptions vcd = settings.vcd;
         vcd.noiseSeed = d.sampling.seed + uint64_t(index);
-        r.modeSettings = {{"alpha", formatNumber(vcd.alpha)}, {"beta", formatNumber(vcd.beta)},
+        r.modeSettings = {{"alpha", shortNumber(vcd.alpha)}, {"beta", shortNumber(vcd.beta)},
                           {"noise_step", std::to_string(vcd.noiseStep)}, {"noise_seed", std::to_string(vcd.noiseSeed)}};
         generation = generateContrastive(session, input, d, vcd);
     } else {
         throw UsageError("unknown mode '" + mode + "'");
     }
-    r.latencySeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    r.generated = generation.text;
-    r.promptTokens = generation.promptTokens;
-    r.generatedTokens = static_cast<int64_t>(generation.ids.size());
-    const ExtractedAnswer extracted = extractAnswer(generation.text, sample);
-    r.extracted = extracted.answer;
-    r.rule = extracted.rule;
-    r.correct = isCorrectAnswer(extracted, sample);
+    finishEvalRecord(r, sample, generation, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     return r;
 }
 

@@ -28,6 +28,11 @@ struct EvalModeSettings {
 // The image of a question, loaded; nullopt without one. Throws Error naming the file when it cannot be read.
 std::optional<RgbImage> loadSampleImage(const EvalDataset& dataset, const EvalSample& sample);
 
+// A record of `sample` in `mode` with what was asked and the decoding settings filled in.
+EvalRecord newEvalRecord(const EvalSample& sample, int64_t index, const std::string& mode, const GenerationOptions& decoding);
+// Fills in what came out and grades it.
+void finishEvalRecord(EvalRecord& record, const EvalSample& sample, const GenerationResult& generation, double seconds);
+
 EvalRecord runEvalSample(const Session& session, const EvalSample& sample, const std::optional<RgbImage>& image,
                          int64_t index, const std::string& mode, const EvalModeSettings& settings);
 

@@ -37,6 +37,9 @@ void printUsage() {
         "             (resumes where it stopped; prints and writes the summary table)\n"
         "  eval-merge --out DIR [--from DIR,DIR,...]   (combines the shards of a sharded eval)\n"
         "  eval-gallery --run DIR --out DIR [--modes A,B]   (the questions two modes disagree on)\n"
+        "  sweep      --model DIR --data FILE.jsonl --out DIR [--limit N] [--l-perc-values L,..]\n"
+        "             [--l-reas-values L,..] [--g-perc-values G,..] [--g-reas-values G,..] [--fractions F,..]\n"
+        "             [RULE] [DECODING]   (accuracy over layer limits, gains and head shares: CSV and plots)\n"
         "  make-demo-data --out DIR [--count N] [--seed S]   (the demo model's test questions as a dataset)\n"
         "  import-data --format mathvista|hallusionbench|seedbench|pope|tsv --in FILE [--images DIR] --out DIR\n"
         "\n"
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
         if (command == "eval-gallery") return headscope::cli::runEvalGallery(args);
         if (command == "make-demo-data") return headscope::cli::runMakeDemoData(args);
         if (command == "import-data") return headscope::cli::runImportData(args);
+        if (command == "sweep") return headscope::cli::runSweep(args);
         std::fprintf(stderr, "headscope-cli: unknown command '%s'\n\n", command.c_str());
         printUsage();
         return 2;
