@@ -30,9 +30,12 @@ int main(int argc, char** argv) {
     const QCommandLineOption compare(
         "screenshot-compare",
         QApplication::translate("main", "With --screenshot: apply the rescaling and capture the comparison."));
+    const QCommandLineOption eval("eval",
+                                  QApplication::translate("main", "Evaluation run folder (headscope-cli eval --out) to open."),
+                                  "folder");
     const QCommandLineOption language("lang", QApplication::translate("main", "Interface language (en, zh_CN)."),
                                       "code");
-    parser.addOptions({model, image, prompt, screenshot, compare, language});
+    parser.addOptions({model, image, prompt, eval, screenshot, compare, language});
     parser.process(app);
 
     QTranslator translator;
@@ -43,12 +46,13 @@ int main(int argc, char** argv) {
     window.show();
     if (parser.isSet(screenshot)) {
         auto* script = new headscope::gui::ScreenshotScript(&window, parser.value(screenshot), parser.value(image),
-                                                            parser.value(prompt), parser.isSet(compare));
+                                                            parser.value(prompt), parser.isSet(compare), parser.value(eval));
         script->start(parser.value(model));
         return QApplication::exec();
     }
     if (parser.isSet(prompt)) window.setPrompt(parser.value(prompt));
     if (parser.isSet(image)) window.openImage(parser.value(image));
+    if (parser.isSet(eval)) window.openEvalRun(parser.value(eval));
     // The model given on the command line, else the last one used, else (a first run from the source tree)
     // the bundled demo model.
     const QString last = QSettings().value("recent/models").toStringList().value(0);

@@ -59,6 +59,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     workerThread_.start();
 
     buildLayout();
+    buildEvalDock();
     buildActions();
     readSettings();
     updateActions();
@@ -239,6 +240,8 @@ void MainWindow::buildActions() {
     pasteAction->setShortcut(QKeySequence(tr("Ctrl+Shift+V")));
     recentImagesMenu_ = file->addMenu(tr("Recent Images"));
     file->addSeparator();
+    QAction* openEvalAction = file->addAction(tr("Open E&valuation Results…"), this, &MainWindow::openEvalRunDialog);
+    openEvalAction->setShortcut(QKeySequence(tr("Ctrl+Shift+E")));
     QAction* importAction = file->addAction(tr("Import Head &Profile…"), this, &MainWindow::importProfileDialog);
     importAction->setShortcut(QKeySequence(tr("Ctrl+Shift+I")));
     exportProfileAction_ = file->addAction(tr("&Export Head Profile…"), this, &MainWindow::exportProfileDialog);

@@ -14,6 +14,7 @@
 
 class QAction;
 class QComboBox;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
@@ -25,6 +26,7 @@ class QTabWidget;
 
 namespace headscope::widgets {
 class CompareView;
+class EvalCaseBrowser;
 class HeadHeatMap;
 class ImageOverlayView;
 class RescalePanel;
@@ -54,6 +56,9 @@ public:
     void selectHead(int layer, int head);  // -1, -1 clears
     bool exportProfile(const QString& base);
     bool importProfile(const QString& path);
+    // An `headscope-cli eval` run folder (run.json + results.jsonl): its questions in the Evaluation dock,
+    // each loaded into the window (image and prompt, then generated when a model is ready) when chosen.
+    bool openEvalRun(const QString& folder);
 
     bool isBusy() const { return busy_; }
     bool hasModel() const { return model_.has_value(); }
@@ -69,6 +74,9 @@ public:
     widgets::TokenView* sequenceView() const { return sequenceView_; }
     widgets::RescalePanel* rescalePanel() const { return rescalePanel_; }
     widgets::CompareView* compareView() const { return compareView_; }
+    widgets::EvalCaseBrowser* evalBrowser() const { return evalBrowser_; }
+    QString imageName() const { return imageName_; }
+    QString promptText() const;
 
 signals:
     void modelReady();
@@ -112,6 +120,11 @@ private:
     void showSequence(const RunOutcome& run);
     void requestRowsForSelection();
     FloatArray visualShareForSelection() const;
+
+    // Evaluation runs (main_window_eval.cpp).
+    void buildEvalDock();
+    void openEvalRunDialog();
+    void loadEvalCase(const QString& imagePath, const QString& prompt);
 
     // Exports (main_window_export.cpp).
     void exportProfileDialog();
@@ -158,6 +171,8 @@ private:
     QComboBox* dtype_ = nullptr;
     QLabel* hoverInfo_ = nullptr;
     widgets::RescalePanel* rescalePanel_ = nullptr;
+    QDockWidget* evalDock_ = nullptr;
+    widgets::EvalCaseBrowser* evalBrowser_ = nullptr;
     QSplitter* mainSplitter_ = nullptr;
     QSplitter* leftSplitter_ = nullptr;
     QSplitter* rightSplitter_ = nullptr;

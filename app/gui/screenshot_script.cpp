@@ -5,17 +5,20 @@
 
 #include <cstdio>
 
+#include "eval_case_browser.h"
 #include "main_window.h"
 
 namespace headscope::gui {
 
-ScreenshotScript::ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt, bool compare)
+ScreenshotScript::ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt, bool compare,
+                                   QString evalRun)
     : QObject(window),
       window_(window),
       path_(std::move(path)),
       image_(std::move(image)),
       prompt_(std::move(prompt)),
-      compare_(compare) {
+      compare_(compare),
+      evalRun_(std::move(evalRun)) {
     connect(window_, &MainWindow::modelReady, this, &ScreenshotScript::onModelReady);
     connect(window_, &MainWindow::runCompleted, this, &ScreenshotScript::onRunCompleted);
     connect(window_, &MainWindow::mapsUpdated, this, [this] {
@@ -35,6 +38,15 @@ ScreenshotScript::ScreenshotScript(MainWindow* window, QString path, QString ima
 void ScreenshotScript::start(const QString& model) { window_->openModel(model); }
 
 void ScreenshotScript::onModelReady() {
+    if (!evalRun_.isEmpty()) {
+        // Loading the first question generates on it.
+        if (!window_->openEvalRun(evalRun_) || window_->evalBrowser()->visibleCount() == 0) {
+            QApplication::exit(1);
+            return;
+        }
+        window_->evalBrowser()->next();
+        return;
+    }
     if (!image_.isEmpty() && !window_->openImage(image_)) {
         QApplication::exit(1);
         return;

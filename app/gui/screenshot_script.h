@@ -13,7 +13,8 @@ class ScreenshotScript : public QObject {
 
 public:
     // compare: after the maps, apply the rescale panel's rule and capture the comparison instead.
-    ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt, bool compare);
+    // evalRun: instead of image and prompt, open this eval run and load its first listed question.
+    ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt, bool compare, QString evalRun = {});
     void start(const QString& model);
 
 private:
@@ -26,6 +27,7 @@ private:
     QString image_;
     QString prompt_;
     bool compare_ = false;
+    QString evalRun_;
     bool captured_ = false;
 };
 

@@ -3,6 +3,7 @@
 // profile, and open a broken model folder. Uses a small generated model so it runs anywhere.
 #include <QApplication>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -17,6 +18,10 @@
 #include <qcustomplot.h>
 
 #include "compare_view.h"
+#include "eval_case_browser.h"
+#include "headscope/eval_dataset.h"
+#include "headscope/eval_records.h"
+#include "headscope/text_files.h"
 #include "head_heat_map.h"
 #include "headscope/random_model.h"
 #include "image_overlay_view.h"
@@ -172,6 +177,62 @@ private slots:
         QVERIFY(window_->hasModel());
         QCOMPARE(window_->model()->folder, QFileInfo(model_).absoluteFilePath());
         QVERIFY(!window_->isBusy());
+    }
+
+    void opensAnEvalRunAndStepsThroughIt() {
+        // An eval run folder as headscope-cli writes it: the dataset, run.json and results.jsonl.
+        QTemporaryDir run;
+        QVERIFY(QFile::copy(image_, run.filePath("red.png")));
+        std::vector<EvalSample> samples(3);
+        std::vector<EvalRecord> records;
+        const bool vanillaRight[] = {false, true, true}, facRight[] = {true, false, true};
+        for (int i = 0; i < 3; ++i) {
+            samples[size_t(i)].id = "q" + std::to_string(i);
+            samples[size_t(i)].image = "red.png";
+            samples[size_t(i)].question = "How red is picture " + std::to_string(i) + "?";
+            samples[size_t(i)].answer = "3";
+            samples[size_t(i)].answerType = AnswerType::Number;
+            for (const char* mode : {"vanilla", "fac"}) {
+                EvalRecord r;
+                r.index = i;
+                r.id = samples[size_t(i)].id;
+                r.mode = mode;
+                r.image = "red.png";
+                r.prompt = samples[size_t(i)].question;
+                r.reference = "3";
+                r.correct = std::string(mode) == "vanilla" ? vanillaRight[i] : facRight[i];
+                r.extracted = r.correct ? "3" : "4";
+                r.generated = "<think>...</think>\nAnswer: " + r.extracted;
+                records.push_back(r);
+            }
+        }
+        writeEvalDataset(run.filePath("questions.jsonl").toStdString(), samples);
+        std::string lines;
+        for (const EvalRecord& r : records) lines += evalRecordJson(r) + "\n";
+        writeTextFileAtomically(run.filePath("results.jsonl").toStdString(), lines);
+        writeTextFileAtomically(run.filePath("run.json").toStdString(),
+                                "{\"data\": \"" + run.filePath("questions.jsonl").toStdString() +
+                                    "\", \"modes\": [\"vanilla\", \"fac\"], \"shards\": 1}\n");
+
+        QVERIFY(window_->openEvalRun(run.path()));
+        QTRY_VERIFY(window_->findChild<QDockWidget*>("evalDock")->isVisible());
+        widgets::EvalCaseBrowser* browser = window_->evalBrowser();
+        QCOMPARE(browser->visibleCount(), 1);  // right only with fac: q0
+        // Next loads the question into the window and runs it on the loaded model.
+        QSignalSpy done(window_.get(), &MainWindow::runCompleted);
+        QTest::mouseClick(browser->findChild<QPushButton*>("evalNext"), Qt::LeftButton);
+        QCOMPARE(window_->imageName(), QString("red.png"));
+        QCOMPARE(window_->promptText(), QString("How red is picture 0?"));
+        QVERIFY(done.wait(120000));
+        browser->setFilter(widgets::EvalCaseBrowser::Filter::All);
+        QCOMPARE(browser->visibleCount(), 3);
+
+        // A folder that is not an eval run says so.
+        QTemporaryDir empty;
+        QString shown;
+        answerNextMessageBox(&shown);
+        QVERIFY(!window_->openEvalRun(empty.path()));
+        QVERIFY2(shown.contains("run.json"), qPrintable(shown));
     }
 
     void cleanupTestCase() { window_.reset(); }
