@@ -1,6 +1,6 @@
 // headscope-cli eval, eval-merge and make-demo-data on the bundled demo model: an end-to-end run on 100 held-out
-// questions whose plain answers agree with the model's own evaluation.json, a run killed with Ctrl-C (and
-// one cut mid-line) that resumes to the same results as an uninterrupted run, shards merged into the same
+// questions whose plain answers agree with the model's own evaluation.json, runs stopped with Ctrl-C (and
+// cut mid-line) or killed with SIGKILL that resume to the same results as an uninterrupted run, shards merged into the same
 // results as one run, and the refusals (other settings in the same folder, unfinished shards, bad rows).
 #include <QFile>
 #include <QProcess>
@@ -197,6 +197,25 @@ private slots:
         QCOMPARE(refused.exitCode, 2);
         QVERIFY(refused.err.contains("other settings"));
         QCOMPARE(readAll(results), before);
+    }
+
+    void killedRunResumesToTheSameResults() {
+        // SIGKILL: no handler runs, so only what was flushed survives.
+        const QString killed = dir_.filePath("killed");
+        QProcess first;
+        first.start(QStringLiteral(HEADSCOPE_CLI_PATH), evalArguments(data_, killed, 12));
+        QVERIFY(first.waitForStarted());
+        const QString results = killed + "/results.jsonl";
+        for (int i = 0; i < 600 && readAll(results).count('\n') < 5 && first.state() == QProcess::Running; ++i)
+            QTest::qWait(50);
+        ::kill(static_cast<pid_t>(first.processId()), SIGKILL);
+        QVERIFY(first.waitForFinished(60000));
+        QCOMPARE(first.exitStatus(), QProcess::CrashExit);
+        const int64_t kept = readEvalRecords(results.toStdString()).records.size();
+        QVERIFY(kept >= 5 && kept < 36);
+        const Run resumed = runCli(evalArguments(data_, killed, 12));
+        QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+        QCOMPARE(recordsWithoutTimings(results), recordsWithoutTimings(dir_.filePath("whole") + "/results.jsonl"));
     }
 
     void shardsMergeIntoOneRun() {
