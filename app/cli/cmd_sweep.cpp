@@ -101,13 +101,7 @@ int runSweep(const Arguments& args) {
                     "g-perc-values", "g-reas-values", "fractions"});
     args.allowOnly(allowed);
     const std::string out = args.value("out");
-    const int64_t limit = args.intOr("limit", 0);
-    if (limit < 0) throw UsageError("--limit must be >= 0");
-    EvalDataset dataset = readEvalDataset(args.value("data"));
-    for (const DatasetProblem& p : dataset.skipped)
-        std::fprintf(stderr, "%s:%lld: skipped: %s\n", dataset.path.c_str(), static_cast<long long>(p.line), p.message.c_str());
-    if (limit > 0 && int64_t(dataset.samples.size()) > limit) dataset.samples.resize(size_t(limit));
-    if (dataset.samples.empty()) throw InvalidInputError(dataset.path + ": no valid question to evaluate");
+    const EvalDataset dataset = readDatasetForRun(args);
 
     const auto session = Session::load(args.value("model"), loadOptionsFrom(args));
     const GenerationOptions decoding = decodingFrom(args, *session);

@@ -36,6 +36,17 @@ std::string shardSuffix(const Shard& shard) {
     return ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count);
 }
 
+EvalDataset readDatasetForRun(const Arguments& args) {
+    const int64_t limit = args.intOr("limit", 0);
+    if (limit < 0) throw UsageError("--limit must be >= 0");
+    EvalDataset dataset = readEvalDataset(args.value("data"));
+    for (const DatasetProblem& p : dataset.skipped)
+        std::fprintf(stderr, "%s:%lld: skipped: %s\n", dataset.path.c_str(), static_cast<long long>(p.line), p.message.c_str());
+    if (limit > 0 && int64_t(dataset.samples.size()) > limit) dataset.samples.resize(size_t(limit));
+    if (dataset.samples.empty()) throw InvalidInputError(dataset.path + ": no valid question to evaluate");
+    return dataset;
+}
+
 nlohmann::json decodingJson(const GenerationOptions& d) {
     return {{"max_new_tokens", d.maxNewTokens}, {"sample", d.sampling.doSample}, {"temperature", d.sampling.temperature},
             {"top_k", d.sampling.topK}, {"top_p", d.sampling.topP}, {"seed", d.sampling.seed}};

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "commands.h"
 #include "headscope/eval_dataset.h"
 #include "headscope/eval_records.h"
 #include "headscope/session.h"
@@ -24,6 +25,10 @@ Shard parseShard(const std::string& text);
 
 // "" for an unsharded run, ".shard-2-of-4" otherwise.
 std::string shardSuffix(const Shard& shard);
+
+// --data FILE and --limit N: the dataset with its skipped lines reported on stderr, cut to its first N
+// questions (0: all). InvalidInputError when no question is left.
+EvalDataset readDatasetForRun(const Arguments& args);
 
 // Decoding settings as run.json records them.
 nlohmann::json decodingJson(const GenerationOptions& decoding);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_run.h"
 #include "fixtures.h"
 #include "headscope/head_classes.h"
 #include "headscope/profile.h"
@@ -21,23 +22,6 @@ using namespace headscope;
 using namespace headscope::testing;
 
 namespace {
-
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args) {
-    QProcess process;
-    process.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
-    process.closeWriteChannel();
-    Run run;
-    if (!process.waitForFinished(300000)) return run;
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
 
 std::vector<float> flatten(const nlohmann::json& rows) {
     std::vector<float> values;
@@ -133,7 +117,7 @@ private slots:
 
         QTemporaryDir dir;
         const QString base = dir.filePath("tiny-run");
-        const Run run = runCli(QStringList{"profile"} + inputArgs() +
+        const CliRun run = runCli(QStringList{"profile"} + inputArgs() +
                                QStringList{"--out", base, "--l-perc", QString::number(lPerc), "--l-reas",
                                            QString::number(lReas), "--tau-perc", number(tauPerc),
                                            "--tau-reas", number(tauReas), "--json"});
@@ -167,7 +151,7 @@ private slots:
 
     void profileTableForPeople() {
         QTemporaryDir dir;
-        const Run run =
+        const CliRun run =
             runCli(QStringList{"profile"} + inputArgs() + QStringList{"--out", dir.filePath("p")});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QVERIFY2(run.out.contains("selected") && run.out.contains(QByteArray::number(sv_.numel()) + " heads"),
@@ -177,7 +161,7 @@ private slots:
 
     void profileErrors() {
         QTemporaryDir dir;
-        Run run = runCli(QStringList{"profile"} + inputArgs() +
+        CliRun run = runCli(QStringList{"profile"} + inputArgs() +
                          QStringList{"--out", dir.filePath("p"), "--tau-perc", "1.5"});
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.err.contains("tau_perc"), run.err.constData());
@@ -197,7 +181,7 @@ private slots:
         QTemporaryDir dir;
         const std::string base = dir.filePath("reference-gains").toStdString();
         saveProfile(base, gainsProfile(reference_.at("model_type").get<std::string>(), gains_));
-        const Run run = runCli(QStringList{"compare"} + inputArgs() +
+        const CliRun run = runCli(QStringList{"compare"} + inputArgs() +
                                QStringList{"--profile", QString::fromStdString(base + ".json"),
                                            "--max-new-tokens", "8", "--json"});
         QVERIFY2(run.exitCode == 0, run.err.constData());
@@ -215,7 +199,7 @@ private slots:
         QTemporaryDir dir;
         const std::string base = dir.filePath("small").toStdString();
         saveProfile(base, gainsProfile("qwen2_5_vl", FloatArray({2, 2}, {1.0f, 1.5f, 1.0f, 1.0f})));
-        const Run run =
+        const CliRun run =
             runCli(QStringList{"compare"} + inputArgs() +
                    QStringList{"--profile", QString::fromStdString(base), "--max-new-tokens", "2"});
         QCOMPARE(run.exitCode, 1);
@@ -226,14 +210,14 @@ private slots:
     }
 
     void compareIdentifiesHeadsWhenNoProfileIsGiven() {
-        const Run run = runCli(QStringList{"compare"} + inputArgs() + QStringList{"--max-new-tokens", "3"});
+        const CliRun run = runCli(QStringList{"compare"} + inputArgs() + QStringList{"--max-new-tokens", "3"});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QVERIFY(run.out.contains("baseline:") && run.out.contains("controlled:"));
         QVERIFY(run.out.contains("first divergence:"));
     }
 
     void contribMatchesTheReferenceGateGradient() {
-        const Run run =
+        const CliRun run =
             runCli(QStringList{"contrib"} + inputArgs() + QStringList{"--max-new-tokens", "1", "--json"});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         const auto out = nlohmann::json::parse(run.out.toStdString());
@@ -246,7 +230,7 @@ private slots:
         QCOMPARE(out.at("token_saliency").size(), reference_.at("input_ids").size());
 
         // Naming the same token explicitly explains the same thing.
-        const Run named = runCli(
+        const CliRun named = runCli(
             QStringList{"contrib"} + inputArgs() +
             QStringList{"--max-new-tokens", "1", "--json", "--target", QString::number(expectedTarget)});
         QVERIFY2(named.exitCode == 0, named.err.constData());
@@ -258,7 +242,7 @@ private slots:
         QTemporaryDir dir;
         const QString csv = dir.filePath("contrib.csv");
         const QString base = dir.filePath("contrib-profile");
-        const Run run = runCli(QStringList{"contrib"} + inputArgs() +
+        const CliRun run = runCli(QStringList{"contrib"} + inputArgs() +
                                QStringList{"--max-new-tokens", "1", "--csv", csv, "--profile-out", base});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QFile file(csv);
@@ -284,7 +268,7 @@ private slots:
     }
 
     void contribRefusesATokenThatWasNotGenerated() {
-        const Run run = runCli(QStringList{"contrib"} + inputArgs() +
+        const CliRun run = runCli(QStringList{"contrib"} + inputArgs() +
                                QStringList{"--max-new-tokens", "1", "--token", "5"});
         QVERIFY(run.exitCode != 0);
         QVERIFY2(run.err.contains("generated token 5"), run.err.constData());

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_run.h"
 #include "fixtures.h"
 #include "reference.h"
 
@@ -13,24 +14,6 @@ using namespace headscope;
 using namespace headscope::testing;
 
 namespace {
-
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args, const QByteArray& input = {}) {
-    QProcess process;
-    process.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
-    process.write(input);
-    process.closeWriteChannel();
-    Run run;
-    if (!process.waitForFinished(300000)) return run;
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
 
 std::vector<int64_t> parseIds(const QByteArray& line) {
     std::vector<int64_t> ids;
@@ -58,7 +41,7 @@ private slots:
         // The rendered chat through stdin: added tokens are recognised, nothing is stripped; the reference
         // ids hold the image pad expanded 378 times, here it appears once.
         const std::string rendered = reference_.at("rendered_text").get<std::string>();
-        const Run run = runCli({"tokenize", "--model", model_}, QByteArray::fromStdString(rendered));
+        const CliRun run = runCli({"tokenize", "--model", model_}, QByteArray::fromStdString(rendered));
         QCOMPARE(run.exitCode, 0);
         std::vector<int64_t> expected;
         for (int64_t id : reference_.at("input_ids").get<std::vector<int64_t>>())
@@ -68,14 +51,14 @@ private slots:
 
     void tokenizeTakesStdinByteForByteAndDecodesBack() {
         const QByteArray text = QByteArray("  caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80\n\n\tend \n");
-        const Run encoded = runCli({"tokenize", "--model", model_}, text);
+        const CliRun encoded = runCli({"tokenize", "--model", model_}, text);
         QCOMPARE(encoded.exitCode, 0);
-        const Run withoutNewline = runCli({"tokenize", "--model", model_}, text.chopped(1));
+        const CliRun withoutNewline = runCli({"tokenize", "--model", model_}, text.chopped(1));
         QVERIFY(parseIds(encoded.out) != parseIds(withoutNewline.out));  // the final newline was kept
-        const Run decoded = runCli({"tokenize", "--model", model_, "--decode"}, encoded.out);
+        const CliRun decoded = runCli({"tokenize", "--model", model_, "--decode"}, encoded.out);
         QCOMPARE(decoded.exitCode, 0);
         QCOMPARE(decoded.out, text);
-        const Run viaText = runCli({"tokenize", "--model", model_, "--text", "Hello world"});
+        const CliRun viaText = runCli({"tokenize", "--model", model_, "--text", "Hello world"});
         QCOMPARE(parseIds(viaText.out).size(), size_t(2));
     }
 
@@ -85,7 +68,7 @@ private slots:
         QStringList gains;  // the reference's gain items as LAYER:HEAD:GAIN
         for (const auto& item : reference_.at("gains").at("items"))
             gains << QStringLiteral("%1:%2:%3").arg(item[0].get<int>()).arg(item[1].get<int>()).arg(item[2].get<double>());
-        const Run run = runCli({"dump", "--model", model_, "--pixel-values", model_ + "/reference.safetensors",
+        const CliRun run = runCli({"dump", "--model", model_, "--pixel-values", model_ + "/reference.safetensors",
                                 "--prompt", QString::fromStdString(reference_.at("prompt").get<std::string>()),
                                 "--out", out, "--device", "cpu", "--dtype", "fp32", "--gains", gains.join(','),
                                 "--grad-target", "auto"});
@@ -109,7 +92,7 @@ private slots:
     void dumpFromTheImageFile() {
         QTemporaryDir dir;
         const QString out = dir.filePath("dump.safetensors");
-        const Run run = runCli({"dump", "--model", model_, "--image", model_ + "/image.jpg", "--prompt",
+        const CliRun run = runCli({"dump", "--model", model_, "--image", model_ + "/image.jpg", "--prompt",
                                 "Describe this image.", "--out", out});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         SafetensorsFile dump(out.toStdString());
@@ -119,7 +102,7 @@ private slots:
     }
 
     void generateJsonGivesTheReferenceGreedyTokens() {
-        const Run run = runCli({"generate", "--model", model_, "--image", model_ + "/image.jpg", "--prompt",
+        const CliRun run = runCli({"generate", "--model", model_, "--image", model_ + "/image.jpg", "--prompt",
                                 "Describe this image.", "--max-new-tokens", "8", "--json"});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         const auto result = nlohmann::json::parse(run.out.toStdString());
@@ -130,7 +113,7 @@ private slots:
     }
 
     void generateStreamsTextThenRates() {
-        const Run run = runCli({"generate", "--model", model_, "--image", model_ + "/image.jpg", "--prompt",
+        const CliRun run = runCli({"generate", "--model", model_, "--image", model_ + "/image.jpg", "--prompt",
                                 "Describe this image.", "--max-new-tokens", "8"});
         QCOMPARE(run.exitCode, 0);
         QVERIFY(run.out.startsWith(QByteArray::fromStdString(reference_.at("greedy").at("text").get<std::string>())));
@@ -140,7 +123,7 @@ private slots:
     void gainsOptionErrors() {
         for (const QString& bad : {QStringLiteral("0:1"), QStringLiteral("0:1:x"), QStringLiteral("9:0:1.5"),
                                    QStringLiteral("a:b:c")}) {
-            const Run run = runCli({"dump", "--model", model_, "--prompt", "x", "--out", "/tmp/never.safetensors",
+            const CliRun run = runCli({"dump", "--model", model_, "--prompt", "x", "--out", "/tmp/never.safetensors",
                                     "--gains", bad});
             QCOMPARE(run.exitCode, 2);
             QVERIFY2(run.err.contains("--gains"), run.err.constData());
@@ -148,7 +131,7 @@ private slots:
     }
 
     void usageAndInputErrors() {
-        Run run = runCli({"generate", "--prompt", "x"});
+        CliRun run = runCli({"generate", "--prompt", "x"});
         QCOMPARE(run.exitCode, 2);
         QVERIFY(run.err.contains("--model"));
         run = runCli({"generate", "--model", model_, "--prompt", "x", "--bogus", "1"});

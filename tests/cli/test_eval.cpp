@@ -14,31 +14,18 @@
 #include <string>
 #include <vector>
 
+#include "cli_run.h"
 #include "headscope/eval_dataset.h"
 #include "headscope/eval_records.h"
 
 using namespace headscope;
 
+using headscope::testing::CliRun;
+using headscope::testing::runCli;
+
 namespace {
 
 const QString kModel = QStringLiteral(HEADSCOPE_RESOURCES_DIR "/models/shapes-demo");
-
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args) {
-    QProcess process;
-    process.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
-    process.closeWriteChannel();
-    Run run;
-    if (!process.waitForFinished(600000)) return run;
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
 
 QByteArray readAll(const QString& path) {
     QFile file(path);
@@ -71,7 +58,7 @@ class EvalCliTest : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        const Run made = runCli({"make-demo-data", "--out", dir_.filePath("demo-data"), "--count", "100"});
+        const CliRun made = runCli({"make-demo-data", "--out", dir_.filePath("demo-data"), "--count", "100"});
         QVERIFY2(made.exitCode == 0, made.err.constData());
         data_ = dir_.filePath("demo-data/questions.jsonl");
         const EvalDataset dataset = readEvalDataset(data_.toStdString());
@@ -85,7 +72,7 @@ private slots:
 
     void hundredQuestionsEndToEnd() {
         const QString out = dir_.filePath("full");
-        const Run run = runCli(evalArguments(data_, out, 100));
+        const CliRun run = runCli(evalArguments(data_, out, 100));
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QVERIFY(run.out.contains("| vanilla | 100 |"));
         QVERIFY(run.out.contains("| fac | 100 |"));
@@ -135,7 +122,7 @@ private slots:
             broken += right && !fac.at(index);
         }
         const QString out = dir_.filePath("gallery");
-        const Run made = runCli({"eval-gallery", "--run", run, "--out", out});
+        const CliRun made = runCli({"eval-gallery", "--run", run, "--out", out});
         QVERIFY2(made.exitCode == 0, made.err.constData());
         QVERIFY2(made.out.startsWith(QByteArray::number(qlonglong(fixed)) + " questions right only with fac, " +
                                      QByteArray::number(qlonglong(broken)) + " right only with vanilla"),
@@ -183,7 +170,7 @@ private slots:
             QVERIFY(file.open(QIODevice::Append));
             file.write("{\"index\": 5, \"id\": \"test-00");
         }
-        const Run resumed = runCli(evalArguments(data_, split, 12));
+        const CliRun resumed = runCli(evalArguments(data_, split, 12));
         QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
         QVERIFY(resumed.err.contains("cut short"));
         QVERIFY(resumed.err.contains(QByteArray("resuming: ") + QByteArray::number(qlonglong(kept)) + " results kept"));
@@ -193,7 +180,7 @@ private slots:
         const QByteArray before = readAll(results);
         QStringList other = evalArguments(data_, split, 12);
         other << "--max-new-tokens" << "16";
-        const Run refused = runCli(other);
+        const CliRun refused = runCli(other);
         QCOMPARE(refused.exitCode, 2);
         QVERIFY(refused.err.contains("other settings"));
         QCOMPARE(readAll(results), before);
@@ -213,7 +200,7 @@ private slots:
         QCOMPARE(first.exitStatus(), QProcess::CrashExit);
         const int64_t kept = readEvalRecords(results.toStdString()).records.size();
         QVERIFY(kept >= 5 && kept < 36);
-        const Run resumed = runCli(evalArguments(data_, killed, 12));
+        const CliRun resumed = runCli(evalArguments(data_, killed, 12));
         QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
         QCOMPARE(recordsWithoutTimings(results), recordsWithoutTimings(dir_.filePath("whole") + "/results.jsonl"));
     }
@@ -226,7 +213,7 @@ private slots:
         second << "--shard" << "2/3";
         QVERIFY(runCli(second).exitCode == 0);
         // Merging before every shard has run names what is missing.
-        const Run early = runCli({"eval-merge", "--out", sharded});
+        const CliRun early = runCli({"eval-merge", "--out", sharded});
         QCOMPARE(early.exitCode, 2);
         QVERIFY2(early.err.contains("shard 1 of 3 has no results") && early.err.contains("shard 3 of 3 has no results"),
                  early.err.constData());
@@ -236,7 +223,7 @@ private slots:
             QVERIFY(runCli(args).exitCode == 0);
         }
         QVERIFY(QFile::exists(sharded + "/results.shard-2-of-3.jsonl"));
-        const Run merged = runCli({"eval-merge", "--out", sharded});
+        const CliRun merged = runCli({"eval-merge", "--out", sharded});
         QVERIFY2(merged.exitCode == 0, merged.err.constData());
         QCOMPARE(recordsWithoutTimings(sharded + "/results.jsonl"), recordsWithoutTimings(whole + "/results.jsonl"));
         QCOMPARE(readAll(sharded + "/summary.md").split('\n')[2].left(40), readAll(whole + "/summary.md").split('\n')[2].left(40));
@@ -252,7 +239,7 @@ private slots:
         out.write(lines[0] + "\n{broken\n" + lines[1] + "\n");
         out.write(R"({"id": "x", "image": "images/missing.png", "question": "How many?", "answer": "1", "answer_type": "number"})" "\n");
         out.close();
-        const Run run = runCli({"eval", "--model", kModel, "--data", bad, "--out", dir_.filePath("bad"), "--modes", "vanilla",
+        const CliRun run = runCli({"eval", "--model", kModel, "--data", bad, "--out", dir_.filePath("bad"), "--modes", "vanilla",
                                 "--threads", "1"});
         QCOMPARE(run.exitCode, 1);  // a question was skipped: the run says so
         QVERIFY2(run.err.contains("bad.jsonl:2: skipped: not valid JSON"), run.err.constData());

@@ -9,30 +9,17 @@
 
 #include <map>
 
+#include "cli_run.h"
 #include "headscope/eval_records.h"
 
 using namespace headscope;
 
+using headscope::testing::CliRun;
+using headscope::testing::runCli;
+
 namespace {
 
 const QString kModel = QStringLiteral(HEADSCOPE_RESOURCES_DIR "/models/shapes-demo");
-
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args) {
-    QProcess process;
-    process.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
-    process.closeWriteChannel();
-    Run run;
-    if (!process.waitForFinished(600000)) return run;
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
 
 // Width and height from a PNG's IHDR chunk (big-endian at bytes 16 and 20); 0 x 0 when it is not a PNG.
 std::pair<int, int> pngSize(const QString& path) {
@@ -69,7 +56,7 @@ private slots:
         const QStringList args = {"sweep", "--model", kModel, "--data", data + "/questions.jsonl", "--out", out,
                                   "--l-perc-values", "3,7", "--l-reas-values", "3", "--g-perc-values", "1.16",
                                   "--g-reas-values", "1.3", "--fractions", "0,0.1", "--threads", "1"};
-        const Run run = runCli(args);
+        const CliRun run = runCli(args);
         QVERIFY2(run.exitCode == 0, run.err.constData());
 
         const QList<QByteArray> lines = run.out.trimmed().split('\n');
@@ -100,14 +87,14 @@ private slots:
         }
 
         // Everything is already done: a second run redoes nothing and writes the same table.
-        const Run again = runCli(args);
+        const CliRun again = runCli(args);
         QVERIFY2(again.exitCode == 0, again.err.constData());
         QVERIFY(again.err.contains("resuming with 36 results kept"));
         QCOMPARE(again.out, run.out);
 
         QStringList other = args;
         other << "--max-new-tokens" << "8";
-        const Run refused = runCli(other);
+        const CliRun refused = runCli(other);
         QCOMPARE(refused.exitCode, 2);
         QVERIFY(refused.err.contains("other settings"));
     }

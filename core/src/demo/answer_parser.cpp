@@ -4,25 +4,15 @@
 #include <iterator>
 #include <optional>
 
+#include "eval/answer_text.h"
 #include "headscope/shape_scenes.h"
 
 namespace headscope::shapes {
 
 namespace {
 
-std::string toLower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    return text;
-}
-
-std::string trim(const std::string& text) {
-    const auto isSpace = [](unsigned char c) { return std::isspace(c) != 0; };
-    size_t begin = 0, end = text.size();
-    while (begin < end && isSpace(text[begin])) ++begin;
-    while (end > begin && isSpace(text[end - 1])) --end;
-    return text.substr(begin, end - begin);
-}
+using eval_text::toLower;
+using eval_text::trim;
 
 bool startsWith(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
