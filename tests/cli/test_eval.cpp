@@ -229,6 +229,17 @@ private slots:
         QCOMPARE(readAll(sharded + "/summary.md").split('\n')[2].left(40), readAll(whole + "/summary.md").split('\n')[2].left(40));
     }
 
+    void vanillaIsTheReferenceWhereverItIsListed() {
+        const QString out = dir_.filePath("order");
+        const CliRun run = runCli({"eval", "--model", kModel, "--data", data_, "--out", out, "--modes", "fac,vanilla",
+                                   "--limit", "2", "--threads", "1"});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const auto summary = nlohmann::json::parse(readAll(out + "/summary.json").toStdString());
+        QCOMPARE(summary[0].at("mode").get<std::string>(), std::string("vanilla"));
+        QVERIFY(!summary[0].contains("versus_reference"));
+        QCOMPARE(summary[1].at("versus_reference").at("paired").get<int64_t>(), int64_t(2));
+    }
+
     void badRowsAreReportedWithTheirLines() {
         QFile in(data_);
         QVERIFY(in.open(QIODevice::ReadOnly));
