@@ -233,6 +233,9 @@ int runEvalMerge(const Arguments& args) {
     fs::create_directories(out);
     writeTextFileAtomically((fs::path(out) / "results.jsonl").string(), text);
     writeTextFileAtomically((fs::path(out) / "merged.json").string(), mergedSettings.dump(2) + "\n");
+    // A merge into a folder of its own carries the run's settings too, so eval-gallery and the window can open it.
+    if (!fs::exists(fs::path(out) / "run.json"))
+        writeTextFileAtomically((fs::path(out) / "run.json").string(), settings.dump(2) + "\n");
     std::printf("%s", writeEvalSummary(out, "", records, modes).c_str());
     return 0;
 }

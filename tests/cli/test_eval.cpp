@@ -227,6 +227,14 @@ private slots:
         QVERIFY2(merged.exitCode == 0, merged.err.constData());
         QCOMPARE(recordsWithoutTimings(sharded + "/results.jsonl"), recordsWithoutTimings(whole + "/results.jsonl"));
         QCOMPARE(readAll(sharded + "/summary.md").split('\n')[2].left(40), readAll(whole + "/summary.md").split('\n')[2].left(40));
+
+        // Merged into a folder of its own, the result opens like any run (here in eval-gallery).
+        const QString elsewhere = dir_.filePath("merged-elsewhere");
+        const CliRun apart = runCli({"eval-merge", "--out", elsewhere, "--from", sharded});
+        QVERIFY2(apart.exitCode == 0, apart.err.constData());
+        QCOMPARE(recordsWithoutTimings(elsewhere + "/results.jsonl"), recordsWithoutTimings(whole + "/results.jsonl"));
+        const CliRun gallery = runCli({"eval-gallery", "--run", elsewhere, "--out", dir_.filePath("merged-gallery")});
+        QVERIFY2(gallery.exitCode == 0, gallery.err.constData());
     }
 
     void vanillaIsTheReferenceWhereverItIsListed() {
