@@ -128,7 +128,7 @@ int runEval(const Arguments& args) {
     std::signal(SIGTERM, onEvalInterrupt);
     ResultsAppender appender(resultsPath);
     ProgressBar bar("eval");
-    int64_t unreadable = 0;
+    int64_t skipped = 0;
     std::optional<RgbImage> image;
     int64_t imageOf = -1;
     for (size_t w = 0; w < work.size() && !interrupted.load(); ++w) {
@@ -143,13 +143,23 @@ int runEval(const Arguments& args) {
                 bar.finish();
                 std::fprintf(stderr, "%s:%lld: question '%s' skipped: %s\n", dataset.path.c_str(),
                              static_cast<long long>(sample.line), sample.id.c_str(), e.what());
-                ++unreadable;
+                ++skipped;
                 while (w + 1 < work.size() && work[w + 1].first == index) ++w;
                 imageOf = -1;
                 continue;
             }
         }
-        const EvalRecord record = runEvalSample(*session, sample, image, index, mode, settings);
+        EvalRecord record;
+        try {
+            record = runEvalSample(*session, sample, image, index, mode, settings);
+        } catch (const Error& e) {
+            // One question that cannot run (e.g. a prompt longer than the context) must not stop the others.
+            bar.finish();
+            std::fprintf(stderr, "%s:%lld: question '%s' (%s) skipped: %s\n", dataset.path.c_str(),
+                         static_cast<long long>(sample.line), sample.id.c_str(), mode.c_str(), e.what());
+            ++skipped;
+            continue;
+        }
         appender.append(record);
         tally[mode].first += record.correct ? 1 : 0;
         ++tally[mode].second;
@@ -164,9 +174,9 @@ int runEval(const Arguments& args) {
     const EvalRecordFile all = readEvalRecords(resultsPath);
     const std::string table = writeEvalSummary(out, suffix, all.records, modes);
     std::printf("%s", table.c_str());
-    if (unreadable > 0) {
-        std::fprintf(stderr, "%lld questions were skipped (their images could not be read); run again after fixing them\n",
-                     static_cast<long long>(unreadable));
+    if (skipped > 0) {
+        std::fprintf(stderr, "%lld questions were skipped (see above); run again after fixing them\n",
+                     static_cast<long long>(skipped));
         return 1;
     }
     return 0;

@@ -137,31 +137,18 @@ int runSweep(const Arguments& args) {
     std::signal(SIGTERM, onSweepInterrupt);
     ResultsAppender appender(resultsPath);
     ProgressBar bar("sweep");
-    int64_t finished = 0, unreadable = 0;
-    for (int64_t i = 0; i < int64_t(dataset.samples.size()) && !interrupted.load(); ++i) {
+    int64_t finished = 0, skipped = 0;
+    // Everything one question needs; an Error here skips the question (reported), not the sweep.
+    auto runQuestion = [&](int64_t i, const std::vector<const SweepPoint*>& todo, bool needVanilla) {
         const EvalSample& sample = dataset.samples[size_t(i)];
-        std::vector<const SweepPoint*> todo;
-        for (const SweepPoint& p : points)
-            if (!done.count({i, p.mode()})) todo.push_back(&p);
-        const bool needVanilla = !done.count({i, "vanilla"});
-        if (todo.empty() && !needVanilla) continue;
-        std::optional<RgbImage> image;
-        try {
-            image = loadSampleImage(dataset, sample);
-        } catch (const Error& e) {
-            bar.finish();
-            std::fprintf(stderr, "%s:%lld: question '%s' skipped: %s\n", dataset.path.c_str(), static_cast<long long>(sample.line),
-                         sample.id.c_str(), e.what());
-            ++unreadable;
-            continue;
-        }
+        const std::optional<RgbImage> image = loadSampleImage(dataset, sample);
         if (needVanilla) {
             EvalModeSettings plain;
             plain.decoding = decoding;
             appender.append(runEvalSample(*session, sample, image, i, "vanilla", plain));
             bar.update(++finished, total);
         }
-        if (todo.empty()) continue;
+        if (todo.empty()) return;
         ChatPrompt prompt;
         prompt.userText = samplePrompt(sample);
         const PreparedInput input = session->prepare(prompt, image ? &*image : nullptr);
@@ -183,6 +170,22 @@ int runSweep(const Arguments& args) {
             appender.append(r);
             bar.update(++finished, total);
         }
+    };
+    for (int64_t i = 0; i < int64_t(dataset.samples.size()) && !interrupted.load(); ++i) {
+        std::vector<const SweepPoint*> todo;
+        for (const SweepPoint& p : points)
+            if (!done.count({i, p.mode()})) todo.push_back(&p);
+        const bool needVanilla = !done.count({i, "vanilla"});
+        if (todo.empty() && !needVanilla) continue;
+        try {
+            runQuestion(i, todo, needVanilla);
+        } catch (const Error& e) {
+            const EvalSample& sample = dataset.samples[size_t(i)];
+            bar.finish();
+            std::fprintf(stderr, "%s:%lld: question '%s' skipped: %s\n", dataset.path.c_str(), static_cast<long long>(sample.line),
+                         sample.id.c_str(), e.what());
+            ++skipped;
+        }
     }
     bar.finish();
     if (interrupted.load()) {
@@ -195,8 +198,8 @@ int runSweep(const Arguments& args) {
     drawPlots(out, records, points, axes);
     std::printf("%s", sweepCsv(records, points).c_str());
     std::fprintf(stderr, "wrote sweep.csv and sweep-layers, sweep-gains, sweep-fraction (.png, .svg) in %s\n", out.c_str());
-    if (unreadable > 0) {
-        std::fprintf(stderr, "%lld questions were skipped (their images could not be read)\n", static_cast<long long>(unreadable));
+    if (skipped > 0) {
+        std::fprintf(stderr, "%lld questions were skipped (see above); run again after fixing them\n", static_cast<long long>(skipped));
         return 1;
     }
     return 0;

@@ -257,12 +257,18 @@ private slots:
         QVERIFY(out.open(QIODevice::WriteOnly));
         out.write(lines[0] + "\n{broken\n" + lines[1] + "\n");
         out.write(R"({"id": "x", "image": "images/missing.png", "question": "How many?", "answer": "1", "answer_type": "number"})" "\n");
+        // Longer than the model's context (32,768 positions): this question cannot run, the others still do.
+        out.write(R"({"id": "long", "question": ")" + QByteArray("many words ").repeated(20000) +
+                  R"(", "answer": "1", "answer_type": "number"})" "\n");
         out.close();
         const CliRun run = runCli({"eval", "--model", kModel, "--data", bad, "--out", dir_.filePath("bad"), "--modes", "vanilla",
                                 "--threads", "1"});
         QCOMPARE(run.exitCode, 1);  // a question was skipped: the run says so
         QVERIFY2(run.err.contains("bad.jsonl:2: skipped: not valid JSON"), run.err.constData());
         QVERIFY2(run.err.contains("bad.jsonl:4: question 'x' skipped") && run.err.contains("missing.png"), run.err.constData());
+        QVERIFY2(run.err.contains("bad.jsonl:5: question 'long' (vanilla) skipped") && run.err.contains("context holds 32768"),
+                 run.err.constData());
+        QVERIFY(run.err.contains("2 questions were skipped"));
         QCOMPARE(readEvalRecords(dir_.filePath("bad/results.jsonl").toStdString()).records.size(), size_t(2));
     }
 };

@@ -39,7 +39,8 @@ private slots:
                   R"({"id": "a", "question": "again", "answer": "1", "answer_type": "number"})" "\n"
                   R"({"question": "no id", "answer": "1", "answer_type": "number"})" "\n"
                   R"({"id": "g", "question": "n?", "answer": "three", "answer_type": "number"})" "\n"
-                  R"({"id": "h", "image": "/abs/h.png", "question": "What colour?", "answer": " Red ", "answer_type": "text"})");
+                  R"({"id": "h", "image": "/abs/h.png", "question": "What colour?", "answer": " Red ", "answer_type": "text"})" "\n"
+                  R"({"id": "i", "question": "  ", "answer": "1", "answer_type": "number"})");
         const EvalDataset data = readEvalDataset(path.toStdString());
         QCOMPARE(data.samples.size(), size_t(4));
         QCOMPARE(data.samples[0].id, std::string("a"));
@@ -57,7 +58,7 @@ private slots:
         const std::vector<std::pair<int64_t, std::string>> expected = {
             {5, "not valid JSON"}, {6, "\"yes\" or \"no\""}, {7, "neither the letter nor the text"},
             {8, "unknown answer_type \"essay\""}, {9, "id \"a\" appears on an earlier line"},
-            {10, "missing field \"id\""}, {11, "must be a number"}};
+            {10, "missing field \"id\""}, {11, "must be a number"}, {13, "the question is empty"}};
         QCOMPARE(data.skipped.size(), expected.size());
         for (size_t i = 0; i < expected.size(); ++i) {
             QCOMPARE(data.skipped[i].line, expected[i].first);

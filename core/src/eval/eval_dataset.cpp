@@ -75,6 +75,7 @@ EvalSample sampleFromJson(const json& row) {
     sample.id = requireText(row, "id");
     if (sample.id.empty()) throw BadLine{"the id is empty"};
     sample.question = requireText(row, "question");
+    if (eval_text::trim(sample.question).empty()) throw BadLine{"the question is empty"};
     if (row.contains("image") && !row.at("image").is_null()) sample.image = requireText(row, "image");
     sample.choices = optionalTextList(row, "choices");
     sample.tags = optionalTextList(row, "tags");
