@@ -110,7 +110,9 @@ bool saveSweepGrid(const SweepGrid& grid, const QString& base, QString* error) {
     const int rows = grid.rows.size(), columns = grid.columns.size();
     auto* map = new QCPColorMap(plot.xAxis, plot.yAxis);
     map->data()->setSize(columns, rows);
-    map->data()->setRange(QCPRange(0, std::max(1, columns - 1)), QCPRange(0, std::max(1, rows - 1)));
+    // Cell centres on 0..n-1. QCPColorMap spreads n > 1 cells over the range, but a single cell fills it.
+    auto span = [](int n) { return n > 1 ? QCPRange(0, n - 1) : QCPRange(-0.5, 0.5); };
+    map->data()->setRange(span(columns), span(rows));
     double lo = 100, hi = 0;
     for (double value : grid.accuracy)
         if (!std::isnan(value)) {
