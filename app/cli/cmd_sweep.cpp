@@ -139,7 +139,7 @@ int runSweep(const Arguments& args) {
     ProgressBar bar("sweep");
     int64_t finished = 0, skipped = 0;
     // Everything one question needs; an Error here skips the question (reported), not the sweep.
-    auto runQuestion = [&](int64_t i, const std::vector<const SweepPoint*>& todo, bool needVanilla) {
+    auto runQuestion = [&](int64_t i, const std::vector<const SweepPoint*>& pending, bool needVanilla) {
         const EvalSample& sample = dataset.samples[size_t(i)];
         const std::optional<RgbImage> image = loadSampleImage(dataset, sample);
         if (needVanilla) {
@@ -148,13 +148,13 @@ int runSweep(const Arguments& args) {
             appender.append(runEvalSample(*session, sample, image, i, "vanilla", plain));
             bar.update(++finished, total);
         }
-        if (todo.empty()) return;
+        if (pending.empty()) return;
         ChatPrompt prompt;
         prompt.userText = samplePrompt(sample);
         const PreparedInput input = session->prepare(prompt, image ? &*image : nullptr);
         // S_v is measured once per question (the last prompt token, as the paper does); each setting classes it.
         const FloatArray visualShare = prefillAnalyzed(*session, input, {}).statistics.visualShare;
-        for (const SweepPoint* p : todo) {
+        for (const SweepPoint* p : pending) {
             if (interrupted.load()) break;
             const HeadClassification classes = p->kind == "fraction" ? classifyHeadsByFraction(visualShare, p->rule, p->fraction)
                                                                      : classifyHeads(visualShare, p->rule);
@@ -172,13 +172,13 @@ int runSweep(const Arguments& args) {
         }
     };
     for (int64_t i = 0; i < int64_t(dataset.samples.size()) && !interrupted.load(); ++i) {
-        std::vector<const SweepPoint*> todo;
+        std::vector<const SweepPoint*> pending;
         for (const SweepPoint& p : points)
-            if (!done.count({i, p.mode()})) todo.push_back(&p);
+            if (!done.count({i, p.mode()})) pending.push_back(&p);
         const bool needVanilla = !done.count({i, "vanilla"});
-        if (todo.empty() && !needVanilla) continue;
+        if (pending.empty() && !needVanilla) continue;
         try {
-            runQuestion(i, todo, needVanilla);
+            runQuestion(i, pending, needVanilla);
         } catch (const Error& e) {
             const EvalSample& sample = dataset.samples[size_t(i)];
             bar.finish();
@@ -194,9 +194,10 @@ int runSweep(const Arguments& args) {
         return 130;
     }
     const std::vector<EvalRecord> records = readEvalRecords(resultsPath).records;
-    writeTextFileAtomically((fs::path(out) / "sweep.csv").string(), sweepCsv(records, points));
+    const std::string csv = sweepCsv(records, points);
+    writeTextFileAtomically((fs::path(out) / "sweep.csv").string(), csv);
     drawPlots(out, records, points, axes);
-    std::printf("%s", sweepCsv(records, points).c_str());
+    std::printf("%s", csv.c_str());
     std::fprintf(stderr, "wrote sweep.csv and sweep-layers, sweep-gains, sweep-fraction (.png, .svg) in %s\n", out.c_str());
     if (skipped > 0) {
         std::fprintf(stderr, "%lld questions were skipped (see above); run again after fixing them\n", static_cast<long long>(skipped));

@@ -75,11 +75,7 @@ bool MainWindow::openEvalRun(const QString& folder) {
                 c.id = QString::fromStdString(r.id);
                 c.prompt = QString::fromStdString(r.prompt);
                 c.reference = QString::fromStdString(r.reference);
-                if (!r.image.empty()) {
-                    EvalSample where;
-                    where.image = r.image;
-                    c.imagePath = QString::fromStdString(resolveSampleImage(dataset, where));
-                }
+                c.imagePath = QString::fromStdString(resolveDatasetPath(dataset, r.image));
                 (slot == 0 ? c.firstAnswer : c.secondAnswer) = QString::fromStdString(r.extracted);
                 (slot == 0 ? c.firstCorrect : c.secondCorrect) = r.correct;
                 (slot == 0 ? c.firstText : c.secondText) = QString::fromStdString(r.generated);

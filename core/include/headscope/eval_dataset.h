@@ -44,6 +44,9 @@ struct EvalDataset {
 // listed in `skipped`. Throws Error when the file cannot be read.
 EvalDataset readEvalDataset(const std::string& path);
 
+// An image path as a dataset (or a record) names it, resolved against the dataset file's folder; empty
+// stays empty.
+std::string resolveDatasetPath(const EvalDataset& dataset, const std::string& image);
 // The image path of a sample resolved against its dataset file's folder; empty without an image.
 std::string resolveSampleImage(const EvalDataset& dataset, const EvalSample& sample);
 

@@ -79,4 +79,10 @@ int decimalPlaces(const std::string& raw) {
     return point == std::string::npos ? 0 : int(text.size() - point - 1);
 }
 
+std::string fileStem(const std::string& id, size_t number) {
+    std::string safe;
+    for (char c : id) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+    return std::to_string(number) + "-" + safe.substr(0, 60);
+}
+
 }  // namespace headscope::eval_text

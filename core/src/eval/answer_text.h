@@ -18,4 +18,8 @@ std::optional<double> parseNumber(const std::string& text);
 // Digits after the decimal point of a number as written ("3.50" -> 2, "12" -> 0, "3/4" -> -1: exact).
 int decimalPlaces(const std::string& number);
 
+// A file-name stem for a question: its number, then the id with anything but letters, digits, '-' and '_'
+// turned into '_' (at most 60 characters); the number keeps ids that map to the same text apart.
+std::string fileStem(const std::string& id, size_t number);
+
 }  // namespace headscope::eval_text

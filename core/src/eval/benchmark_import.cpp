@@ -330,12 +330,6 @@ std::string imageExtension(const std::vector<uint8_t>& bytes) {
     return ".img";
 }
 
-std::string safeFileName(const std::string& id, size_t number) {
-    std::string safe;
-    for (char c : id) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
-    return std::to_string(number) + "-" + safe.substr(0, 60);
-}
-
 }  // namespace
 
 std::optional<BenchmarkFormat> parseBenchmarkFormat(const std::string& name) {
@@ -383,7 +377,7 @@ ImportResult importBenchmark(BenchmarkFormat format, const std::string& input, c
             continue;
         }
         if (!d.imageBytes.empty()) {
-            const std::string name = "images/" + safeFileName(d.sample.id, i) + imageExtension(d.imageBytes);
+            const std::string name = "images/" + eval_text::fileStem(d.sample.id, i) + imageExtension(d.imageBytes);
             writeTextFileAtomically((staging / name).string(), std::string(d.imageBytes.begin(), d.imageBytes.end()));
             d.sample.image = name;
         } else if (!d.imageFile.empty()) {

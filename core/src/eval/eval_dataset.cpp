@@ -134,11 +134,15 @@ EvalDataset readEvalDataset(const std::string& path) {
     return dataset;
 }
 
+std::string resolveDatasetPath(const EvalDataset& dataset, const std::string& image) {
+    if (image.empty()) return {};
+    const fs::path path(image);
+    if (path.is_absolute()) return path.string();
+    return (fs::path(dataset.path).parent_path() / path).lexically_normal().string();
+}
+
 std::string resolveSampleImage(const EvalDataset& dataset, const EvalSample& sample) {
-    if (sample.image.empty()) return {};
-    const fs::path image(sample.image);
-    if (image.is_absolute()) return image.string();
-    return (fs::path(dataset.path).parent_path() / image).lexically_normal().string();
+    return resolveDatasetPath(dataset, sample.image);
 }
 
 std::string samplePrompt(const EvalSample& sample) {

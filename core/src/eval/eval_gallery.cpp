@@ -1,10 +1,10 @@
 #include "headscope/eval_gallery.h"
 
-#include <cctype>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "eval/answer_text.h"
 #include "headscope/error.h"
 #include "headscope/text_files.h"
 
@@ -28,14 +28,6 @@ std::string escapeHtml(const std::string& text) {
         }
     }
     return out;
-}
-
-// A file name from a question id: letters, digits, '-', '_' and '.' kept, anything else '_'; numbered so that
-// two ids that map to the same name stay apart.
-std::string imageName(const std::string& id, size_t number, const std::string& extension) {
-    std::string safe;
-    for (char c : id) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-    return std::to_string(number) + "-" + safe.substr(0, 60) + extension;
 }
 
 std::string answerCell(const EvalRecord& r) {
@@ -74,10 +66,8 @@ GalleryCounts writeDisagreementGallery(const std::string& folder, const EvalData
         const Disagreement& c = cases[i];
         std::string image;
         if (!c.first.image.empty()) {
-            EvalSample where;
-            where.image = c.first.image;
-            const fs::path source = resolveSampleImage(dataset, where);
-            image = "images/" + imageName(c.first.id, i, source.extension().string());
+            const fs::path source = resolveDatasetPath(dataset, c.first.image);
+            image = "images/" + eval_text::fileStem(c.first.id, i) + source.extension().string();
             std::error_code error;
             fs::copy_file(source, staging / image, error);
             if (error) {

@@ -1,12 +1,11 @@
 #include "headscope/eval_records.h"
 
 #include <cstdio>
-#include <fstream>
+#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <set>
-#include <sstream>
 
 #include "headscope/error.h"
+#include "headscope/text_files.h"
 
 namespace headscope {
 
@@ -73,11 +72,8 @@ EvalRecord parseEvalRecord(const std::string& line, const std::string& where) {
 
 EvalRecordFile readEvalRecords(const std::string& path) {
     EvalRecordFile file;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return file;
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const std::string text = buffer.str();
+    if (!std::filesystem::exists(path)) return file;
+    const std::string text = readTextFile(path);
     size_t start = 0;
     for (int64_t number = 1; start < text.size(); ++number) {
         const size_t end = text.find('\n', start);
