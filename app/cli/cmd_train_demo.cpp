@@ -20,7 +20,7 @@ extern "C" void onInterrupt(int) { interrupted.store(true); }
 
 int runTrainDemo(const Arguments& args) {
     args.allowOnly({"out", "checkpoint", "steps", "batch", "questions-per-scene", "no-describe", "probe-weight", "vision-warmup",
-                    "vision-scenes", "vision-lr", "lr", "warmup", "seed",
+                    "vision-scenes", "vision-lr", "rope-theta", "curriculum", "lr", "warmup", "seed",
                     "threads", "no-eval", "count", "fac-count", "calibration-count", "gallery"});
     DemoTrainingOptions options;
     options.outputFolder = args.value("out");
@@ -33,6 +33,8 @@ int runTrainDemo(const Arguments& args) {
     options.visionWarmupSteps = args.intOr("vision-warmup", options.visionWarmupSteps);
     options.visionWarmupScenes = args.intOr("vision-scenes", options.visionWarmupScenes);
     options.visionWarmupLearningRate = args.numberOr("vision-lr", options.visionWarmupLearningRate);
+    options.shape.ropeTheta = args.numberOr("rope-theta", options.shape.ropeTheta);
+    options.curriculumSteps = args.intOr("curriculum", options.curriculumSteps);
     options.learningRate = args.numberOr("lr", options.learningRate);
     options.warmupSteps = args.intOr("warmup", options.warmupSteps);
     options.seed = static_cast<uint64_t>(args.intOr("seed", static_cast<int64_t>(options.seed)));

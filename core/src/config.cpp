@@ -1,5 +1,6 @@
 #include "headscope/config.h"
 
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <numeric>
@@ -73,6 +74,9 @@ TextConfig parseText(const json& root, const std::string& file, bool multimodalR
                                {"intermediate_size", t.intermediateSize}, {"num_hidden_layers", t.numLayers},
                                {"num_attention_heads", t.numHeads}, {"num_key_value_heads", t.numKeyValueHeads}})
         if (value <= 0) fail(file, name, "must be positive, found " + std::to_string(value));
+    // A zero or negative base gives infinite or NaN rotary frequencies.
+    if (!(t.ropeTheta > 0) || !std::isfinite(t.ropeTheta))
+        fail(file, "rope_theta", "must be a positive number, found " + std::to_string(t.ropeTheta));
     if (t.hiddenSize % t.numHeads != 0)
         fail(file, "hidden_size", "must be divisible by num_attention_heads (" + std::to_string(t.numHeads) + ")");
     if (t.numHeads % t.numKeyValueHeads != 0)

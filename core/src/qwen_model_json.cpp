@@ -49,7 +49,7 @@ json qwenConfigJson(const RandomModelSpec& s, const QwenSpecialIds& ids, const s
             {"max_position_embeddings", 32768},
             {"max_window_layers", s.layers},
             {"rms_norm_eps", 1e-6},
-            {"rope_theta", 1000000.0},
+            {"rope_theta", s.ropeTheta},
             {"rope_scaling", {{"type", "default"}, {"rope_type", "default"}, {"mrope_section", {pairs - 2 * hw, hw, hw}}}},
             {"sliding_window", 32768},
             {"use_sliding_window", false},

@@ -138,6 +138,13 @@ private slots:
         e = parseError(noVision);
         QVERIFY2(mentions(e, "vision_config"), e.c_str());
 
+        for (double theta : {0.0, -10.0}) {
+            json badTheta = qwen2vlConfig();
+            badTheta["rope_theta"] = theta;
+            e = parseError(badTheta);
+            QVERIFY2(mentions(e, "rope_theta") && mentions(e, "positive"), e.c_str());
+        }
+
         json badHeads = qwen2vlConfig();
         badHeads["num_key_value_heads"] = 5;
         e = parseError(badHeads);

@@ -15,6 +15,7 @@
 #include "headscope/error.h"
 #include "headscope/safetensors.h"
 #include "headscope/session.h"
+#include "headscope/shape_scenes.h"
 
 using namespace headscope;
 namespace fs = std::filesystem;
@@ -42,6 +43,8 @@ DemoTrainingOptions tinyOptions(const std::string& out) {
     o.warmupSteps = 2;
     o.visionWarmupSteps = 3;  // steps 1-3 train the vision tower alone, 4-9 the whole model
     o.visionWarmupScenes = 2;
+    o.shape.ropeTheta = 25;
+    o.curriculumSteps = 4;  // language steps 1-4 on scenes of at most 1, 2, 4 and 6 objects
     o.checkpointEvery = 2;
     o.threads = 1;  // one thread: identical sums in both runs of the resume test
     return o;
@@ -84,6 +87,21 @@ private slots:
         QCOMPARE(visionWarmupLearningRate(31, o), 4e-3);
     }
 
+    // The curriculum's largest object count: 1 at the start, + 1 every curriculumSteps / 7 steps, the full
+    // range from curriculumSteps on; without a curriculum, always the full range.
+    void curriculumGrowsTheObjectCountLinearly() {
+        DemoTrainingOptions o;
+        QCOMPARE(curriculumMaxObjects(0, o), shapes::kMaxObjects);
+        o.curriculumSteps = 70;
+        QCOMPARE(curriculumMaxObjects(0, o), 1);
+        QCOMPARE(curriculumMaxObjects(9, o), 1);
+        QCOMPARE(curriculumMaxObjects(10, o), 2);
+        QCOMPARE(curriculumMaxObjects(35, o), 4);
+        QCOMPARE(curriculumMaxObjects(69, o), 7);
+        QCOMPARE(curriculumMaxObjects(70, o), shapes::kMaxObjects);
+        QCOMPARE(curriculumMaxObjects(5000, o), shapes::kMaxObjects);
+    }
+
     void trainsAndWritesALoadableFolder() {
         QTemporaryDir dir;
         const std::string out = dir.filePath("model").toStdString();
@@ -116,6 +134,7 @@ private slots:
         QCOMPARE(config.at("architectures")[0].get<std::string>(), std::string("Qwen2_5_VLForConditionalGeneration"));
         QCOMPARE(config.at("torch_dtype").get<std::string>(), std::string("float32"));
         QCOMPARE(config.at("vocab_size").get<int64_t>() % 64, int64_t(0));
+        QCOMPARE(config.at("rope_theta").get<double>(), 25.0);  // the shape's own base, as transformers reads it
 
         const auto session = Session::load(out);
         const Tokenizer& tokenizer = session->tokenizer();
@@ -193,6 +212,12 @@ private slots:
         o = tinyOptions(out);
         o.visionWarmupLearningRate = 0;
         testing::expectInvalid([&] { trainDemoModel(o); }, "vision warm-up learning rate");
+        o = tinyOptions(out);
+        o.curriculumSteps = -1;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "curriculum steps");
+        o = tinyOptions(out);
+        o.shape.ropeTheta = 0;
+        testing::expectInvalid([&] { trainDemoModel(o); }, "rope theta");
         o = tinyOptions(out);
         o.questionsPerScene = 1;
         o.batchSize = 4;

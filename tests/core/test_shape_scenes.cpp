@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "expect_error.h"
 #include "headscope/shape_scenes.h"
 
 using namespace headscope;
@@ -211,6 +212,33 @@ private slots:
     void sceneOfSeedOneIsPinned() {
         const Scene scene = sampleScene(1);
         QCOMPARE(sceneFingerprint(scene), uint64_t(4298912377235410747ULL));
+    }
+
+    // A bound on the object count changes only the count's range: at the full bound the scene is the default
+    // one, below it every scene keeps to it, and out-of-range bounds are refused.
+    void objectBoundLimitsTheCountOnly() {
+        for (uint64_t seed = 0; seed < 50; ++seed) {
+            QVERIFY(sameObjects(sampleScene(seed, kMaxObjects), sampleScene(seed)));
+            for (int bound : {1, 3})
+                QVERIFY(sampleScene(seed, bound).objects.size() <= size_t(bound));
+        }
+        std::set<size_t> onesAndTwos;
+        for (uint64_t seed = 0; seed < 50; ++seed) onesAndTwos.insert(sampleScene(seed, 2).objects.size());
+        QCOMPARE(onesAndTwos, (std::set<size_t>{1, 2}));
+        testing::expectInvalid([] { sampleScene(1, 0); }, "object count bound");
+        testing::expectInvalid([] { sampleScene(1, kMaxObjects + 1); }, "object count bound");
+
+        // makeSplit applies the bound of each sample's index; without one it is the plain split.
+        const auto bounded = makeSplit(Split::Train, 40, 3, [](size_t i) { return i < 20 ? 1 : kMaxObjects; });
+        const auto plain = makeSplit(Split::Train, 40, 3);
+        size_t large = 0;
+        for (size_t i = 0; i < bounded.size(); ++i) {
+            if (i < 20) QCOMPARE(bounded[i].scene.objects.size(), size_t(1));
+            else large += bounded[i].scene.objects.size() > 1;
+            QCOMPARE(sceneSplit(bounded[i].scene), Split::Train);
+        }
+        QVERIFY(large > 10);
+        QVERIFY(sameObjects(makeSplit(Split::Train, 40, 3, {})[7].scene, plain[7].scene));
     }
 
     void differentSeedsDiffer() {

@@ -40,6 +40,11 @@ struct DemoTrainingOptions {
     int64_t visionWarmupSteps = 0;
     int64_t visionWarmupScenes = 32;
     double visionWarmupLearningRate = 5e-3;  // reached after a linear ramp over the first eighth of the warm-up
+    // A curriculum over the scenes' object count: during the first curriculumSteps language-training steps the
+    // largest count grows linearly from 1 to shapes::kMaxObjects (then the full range, as the evaluation asks).
+    // Measured over 2,100 steps (1,000 held-out questions): 700 curriculum steps gave 48.4% against 53.6%
+    // without at rope theta 1e6, and 50.9% against 49.1% at rope theta 10. Off by default; 0: no curriculum.
+    int64_t curriculumSteps = 0;
     double learningRate = 2e-3;  // peak
     double minLearningRateRatio = 0.05;  // the cosine ends at peak * ratio
     int64_t warmupSteps = 100;
@@ -49,6 +54,9 @@ struct DemoTrainingOptions {
     int threads = 0;  // 0: one per core
     int64_t checkpointEvery = 100;  // steps
 };
+
+// The largest object count of the scenes of (0-based) language-training step `step`.
+int curriculumMaxObjects(int64_t step, const DemoTrainingOptions& options);
 
 // The learning rate of (0-based) vision warm-up step `step`.
 double visionWarmupLearningRate(int64_t step, const DemoTrainingOptions& options);

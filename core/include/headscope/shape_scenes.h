@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,9 +48,9 @@ struct Scene {
     int noiseAmplitude = 0;            // 0: plain background; else grey noise in [-a, a] per pixel
 };
 
-// 1..8 objects whose bounding boxes overlap by at most a small fraction of the smaller box, so every
-// object's centre stays visible.
-Scene sampleScene(uint64_t seed);
+// 1..maxObjects (at most kMaxObjects) objects whose bounding boxes overlap by at most a small fraction of the
+// smaller box, so every object's centre stays visible. A smaller maxObjects changes only the object count's range.
+Scene sampleScene(uint64_t seed, int maxObjects = kMaxObjects);
 RgbImage drawScene(const Scene& scene);
 
 // Where the objects are, as the merged image tokens see them: for the kSceneGridCells x kSceneGridCells
@@ -103,8 +104,10 @@ std::string splitName(Split split);
 // The split a scene belongs to, from its fingerprint (80 / 10 / 10): equal scenes always land in the same
 // split, so splits cannot share a scene even when seed streams happen to produce the same layout.
 Split sceneSplit(const Scene& scene);
-// `count` samples, one per distinct scene, from the split's own seed stream.
-std::vector<Sample> makeSplit(Split split, size_t count, uint64_t seed);
+// `count` samples, one per distinct scene, from the split's own seed stream. `maxObjects`, when given, bounds
+// the object count of the i-th sample (a training curriculum); the evaluation splits use the full range.
+std::vector<Sample> makeSplit(Split split, size_t count, uint64_t seed,
+                              const std::function<int(size_t index)>& maxObjects = {});
 
 struct ParsedAnswer {
     std::string answer;  // normalised

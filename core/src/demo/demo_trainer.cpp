@@ -47,7 +47,7 @@ json specJson(const RandomModelSpec& s) {
     return {{"hidden", s.hiddenSize}, {"layers", s.layers}, {"heads", s.heads}, {"kv_heads", s.kvHeads},
             {"intermediate", s.intermediateSize}, {"tied", s.tieWordEmbeddings}, {"vision_depth", s.visionDepth},
             {"vision_hidden", s.visionHidden}, {"vision_heads", s.visionHeads},
-            {"vision_intermediate", s.visionIntermediate}, {"max_pixels", s.maxPixels}};
+            {"vision_intermediate", s.visionIntermediate}, {"max_pixels", s.maxPixels}, {"rope_theta", s.ropeTheta}};
 }
 
 // Everything that shapes the result; a checkpoint resumes only under the same values.
@@ -57,6 +57,7 @@ json optionsJson(const DemoTrainingOptions& o) {
             {"questions_per_scene", o.questionsPerScene}, {"describe_scenes", o.describeScenes},
             {"perception_probe_weight", o.perceptionProbeWeight}, {"vision_warmup_steps", o.visionWarmupSteps},
             {"vision_warmup_scenes", o.visionWarmupScenes}, {"vision_warmup_learning_rate", o.visionWarmupLearningRate},
+            {"curriculum_steps", o.curriculumSteps},
             {"learning_rate", o.learningRate}, {"min_learning_rate_ratio", o.minLearningRateRatio},
             {"warmup_steps", o.warmupSteps}, {"weight_decay", o.weightDecay}, {"gradient_clip", o.gradientClip},
             {"seed", o.seed}};
@@ -84,6 +85,8 @@ void validate(const DemoTrainingOptions& o) {
     require(o.visionWarmupSteps == 0 || o.visionWarmupScenes > 0, "the vision warm-up needs at least one scene per step");
     require(o.visionWarmupSteps == 0 || (o.visionWarmupLearningRate > 0 && std::isfinite(o.visionWarmupLearningRate)),
             "the vision warm-up learning rate must be positive");
+    require(o.curriculumSteps >= 0, "curriculum steps must not be negative");
+    require(o.shape.ropeTheta > 0 && std::isfinite(o.shape.ropeTheta), "the rotary base (rope theta) must be positive");
     require(o.gradientClip > 0, "gradient clip must be positive");
     require(o.checkpointEvery > 0, "checkpoint interval must be positive");
     require(o.tokenizerCorpus > 0, "the tokenizer corpus must not be empty");
@@ -151,10 +154,10 @@ std::vector<std::string> tokenizerTexts(const std::vector<shapes::Sample>& sampl
     return texts;
 }
 
-// The checkpoint's tokenizer, trained on first use.
-std::unique_ptr<Tokenizer> checkpointTokenizer(const fs::path& folder, const DemoTrainingOptions& o,
-                                               const std::vector<shapes::Sample>& samples) {
+// The checkpoint's tokenizer, trained on first use on scenes of the full range (not the curriculum's).
+std::unique_ptr<Tokenizer> checkpointTokenizer(const fs::path& folder, const DemoTrainingOptions& o) {
     if (!fs::exists(folder / "tokenizer.json")) {
+        const auto samples = shapes::makeSplit(shapes::Split::Train, o.tokenizerCorpus, o.seed);
         const fs::path staging = folder.string() + ".partial";
         fs::remove_all(staging);
         fs::create_directories(staging);
@@ -212,6 +215,11 @@ torch::Tensor answerLossSum(models::QwenVLModelImpl& model, const ModelConfig& c
 
 }  // namespace
 
+int curriculumMaxObjects(int64_t step, const DemoTrainingOptions& o) {
+    if (step >= o.curriculumSteps) return shapes::kMaxObjects;
+    return 1 + int((shapes::kMaxObjects - 1) * step / o.curriculumSteps);
+}
+
 double visionWarmupLearningRate(int64_t step, const DemoTrainingOptions& o) {
     const int64_t ramp = std::max<int64_t>(1, o.visionWarmupSteps / 8);
     return o.visionWarmupLearningRate * std::min(1.0, double(step + 1) / double(ramp));
@@ -252,9 +260,13 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
     const int64_t totalSteps = warmup + options.steps;
     const int64_t scenesPerStep = options.batchSize / options.questionsPerScene;
     const size_t languageScenes = size_t(options.steps * scenesPerStep);  // the warm-up's scenes follow them
-    const auto samples = shapes::makeSplit(shapes::Split::Train, languageScenes + size_t(warmup * options.visionWarmupScenes),
-                                           options.seed);
-    const auto tokenizer = checkpointTokenizer(checkpoint / "tokenizer", options, samples);
+    const auto samples =
+        shapes::makeSplit(shapes::Split::Train, languageScenes + size_t(warmup * options.visionWarmupScenes), options.seed,
+                          [&](size_t index) {
+                              return index < languageScenes ? curriculumMaxObjects(int64_t(index) / scenesPerStep, options)
+                                                            : shapes::kMaxObjects;
+                          });
+    const auto tokenizer = checkpointTokenizer(checkpoint / "tokenizer", options);
 
     RandomModelSpec spec = options.shape;
     const int64_t firstAdded = tokenizer->vocabSize() - kQwenAddedTokens;

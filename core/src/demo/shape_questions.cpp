@@ -325,7 +325,7 @@ Split sceneSplit(const Scene& scene) {
     return Split::Train;
 }
 
-std::vector<Sample> makeSplit(Split split, size_t count, uint64_t seed) {
+std::vector<Sample> makeSplit(Split split, size_t count, uint64_t seed, const std::function<int(size_t)>& maxObjects) {
     // Separate seed domains per split; membership by fingerprint keeps equal layouts out of the other splits.
     const uint64_t domain = mixSeed(seed ^ (0x5350'4c49'5400'0000ULL + uint64_t(split)));
     std::vector<Sample> samples;
@@ -333,7 +333,7 @@ std::vector<Sample> makeSplit(Split split, size_t count, uint64_t seed) {
     std::unordered_set<uint64_t> seen;
     for (uint64_t index = 0; samples.size() < count; ++index) {
         const uint64_t sceneSeed = mixSeed(domain + index);
-        Scene scene = sampleScene(sceneSeed);
+        Scene scene = sampleScene(sceneSeed, maxObjects ? maxObjects(samples.size()) : kMaxObjects);
         if (sceneSplit(scene) != split || !seen.insert(sceneFingerprint(scene)).second) continue;
         Question q = sampleQuestion(scene, sceneSeed ^ 0x7175657374696f6eULL);
         samples.push_back({std::move(scene), std::move(q.question), std::move(q.answer), std::move(q.target),

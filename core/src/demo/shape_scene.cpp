@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "headscope/error.h"
 #include "headscope/shape_scenes.h"
 
 namespace headscope::shapes {
@@ -157,12 +158,15 @@ uint64_t mixSeed(uint64_t value) {
     return value ^ (value >> 31);
 }
 
-Scene sampleScene(uint64_t seed) {
+Scene sampleScene(uint64_t seed, int maxObjects) {
+    if (maxObjects < 1 || maxObjects > kMaxObjects)
+        throw InvalidInputError("sampleScene: the object count bound must be in 1.." + std::to_string(kMaxObjects) +
+                                " (got " + std::to_string(maxObjects) + ")");
     std::mt19937_64 rng(seed);
     Scene scene;
     scene.seed = seed;
     sampleBackground(rng, scene);
-    const int wanted = uniformInt(rng, 1, kMaxObjects);
+    const int wanted = uniformInt(rng, 1, maxObjects);
     for (int i = 0; i < wanted; ++i) {
         for (int attempt = 0; attempt < kPlacementAttempts; ++attempt) {
             const ShapeObject candidate = randomObject(rng, scene.width, scene.height);
