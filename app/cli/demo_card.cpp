@@ -143,6 +143,21 @@ std::string demoModelCard(const DemoCardFacts& f) {
     out << "\nThe wrong answers are collected in [gallery/gallery.md](gallery/gallery.md) (at most " << f.galleryLimit
         << ", with the scene, the expected thought and the model's own).\n\n";
 
+    if (f.readingCount > 0) {
+        out << "## What it reads\n\nThe expected thought and answer of the first " << f.readingCount
+            << " test questions fed after the picture and the question, each token scored on whether the model "
+               "ranks it first given the right text before it (teacher forcing): what the model reads off the "
+               "image, apart from what it concludes.\n\n| Tokens | Count | Ranked first | Cross-entropy (nats) |\n"
+               "|---|---:|---:|---:|\n";
+        for (const ReadingScore& r : f.readings)
+            if (r.tokens > 0)
+                out << "| " << readingKindName(r.kind) << " | " << r.tokens << " | " << percent(r.correct, r.tokens)
+                    << " | " << fixed(r.lossSum / double(r.tokens), 3) << " |\n";
+        out << "\ncolour, kind: the words naming an object's colour or shape in the thought; row, column: its grid "
+               "cell; count: the other numbers of the thought's first sentence; arithmetic: the numbers after it; "
+               "answer: the final answer; format: the rest.\n\n";
+    }
+
     out << "## Where the heads look\n\nVisual share S_v (attention mass on the image tokens at the last prompt "
            "token), mean over the heads of each layer and over the test questions:\n\n| Layer | S_v |\n|---:|---:|\n";
     const std::vector<double> byLayer = visualShareByLayer(b.visualShare);

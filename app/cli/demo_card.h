@@ -19,6 +19,8 @@ struct DemoCardFacts {
     size_t facCount = 0;
     int64_t baselineOnFacSubset = 0;  // baseline correct answers among the first facCount questions
     size_t galleryLimit = 0;
+    std::vector<ReadingScore> readings;  // teacher-forced, on the first readingCount test questions
+    size_t readingCount = 0;
 };
 
 std::string demoModelCard(const DemoCardFacts& facts);

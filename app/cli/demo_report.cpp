@@ -17,6 +17,9 @@ using nlohmann::json;
 
 namespace {
 
+// Test questions whose expected targets are scored token by token (a few seconds on 2 cores).
+constexpr size_t kReadingQuestions = 200;
+
 // The grid of the card: the paper's default rule, its layer limits moved, and stronger gains.
 std::vector<FacRule> facGrid(int64_t layers) {
     std::vector<FacRule> rules;
@@ -105,6 +108,11 @@ void writeDemoReport(const DemoReportOptions& options) {
     calibrationBar.finish();
 
     DemoCardFacts facts;
+    facts.readingCount = std::min<size_t>(kReadingQuestions, test.size());
+    ProgressBar readingBar("readings");
+    facts.readings = scoreDemoReadings(*session, {test.begin(), test.begin() + static_cast<long>(facts.readingCount)},
+                                       [&](int64_t done, int64_t total) { readingBar.update(done, total); });
+    readingBar.finish();
     facts.modelFolder = options.modelFolder;
     facts.config = readJsonFile(folder / "config.json");
     if (fs::exists(folder / "training.json")) facts.training = readJsonFile(folder / "training.json");
@@ -134,6 +142,10 @@ void writeDemoReport(const DemoReportOptions& options) {
     for (const DemoCase& c : baseline.cases)
         cases.push_back({{"template", c.sample.templateId}, {"answer", c.sample.answer}, {"predicted", c.predicted},
                          {"correct", c.correct}, {"error", shapes::errorKindName(c.error)}});
+    json readings = json::array();
+    for (const ReadingScore& r : facts.readings)
+        readings.push_back({{"kind", readingKindName(r.kind)}, {"tokens", r.tokens}, {"ranked_first", r.correct},
+                            {"cross_entropy_sum", r.lossSum}});
     const std::vector<double> byLayer = visualShareByLayer(baseline.visualShare);
     const json evaluation = {{"test_questions", baseline.total},
                              {"seed", kDemoEvaluationSeed},
@@ -143,6 +155,8 @@ void writeDemoReport(const DemoReportOptions& options) {
                              {"fac_questions", facts.facCount},
                              {"baseline_correct_on_fac_questions", facts.baselineOnFacSubset},
                              {"fac", fac},
+                             {"reading_questions", facts.readingCount},
+                             {"readings", readings},
                              {"baseline_cases", cases}};
     writeTextAtomically(folder / "evaluation.json", evaluation.dump(2) + "\n");
     writeTextAtomically(folder / "README.md", demoModelCard(facts));

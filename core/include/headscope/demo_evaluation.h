@@ -1,6 +1,7 @@
 // Measures the demo model on the held-out shape questions: final-answer accuracy overall and per template,
-// the visual share S_v per layer, and accuracy under Functional Attention Control with a profile calibrated
-// on the validation split; writes the hallucination gallery and the model card.
+// the teacher-forced readings of the expected thoughts, the visual share S_v per layer, and accuracy under
+// Functional Attention Control with a profile calibrated on the validation split; writes the hallucination
+// gallery and the model card.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -57,6 +58,27 @@ DemoScore scoreDemoSamples(const Session& session, const std::vector<shapes::Sam
 
 // Mean S_v over the heads of each layer: [layers].
 std::vector<double> visualShareByLayer(const FloatArray& visualShare);
+
+// What a target character reads off the image or states. In the thought: colour and kind words, the grid row
+// and column after "row " / "column ", other numbers of the first sentence (the counts read), later numbers
+// (the arithmetic); after </think>: the final answer's value; everything else is format.
+enum class ReadingKind { Colour, Kind, Row, Column, Count, Arithmetic, Answer, Format };
+constexpr int kReadingKindCount = 8;
+std::string readingKindName(ReadingKind kind);  // "colour", "kind", "row", "column", "count", "arithmetic", ...
+std::vector<ReadingKind> classifyTargetCharacters(const std::string& target);
+
+struct ReadingScore {
+    ReadingKind kind = ReadingKind::Format;
+    int64_t tokens = 0;   // target tokens of this kind (a token takes the kind of its first non-space character)
+    int64_t correct = 0;  // tokens the model ranks first given the right text before them
+    double lossSum = 0;   // summed cross-entropy, nats
+};
+
+// Teacher-forced readings: each sample's expected target after its prompt and image in one pass, every
+// target token scored by kind. Shows what the model reads wrongly (columns, kinds, counts) apart from what
+// it concludes. One score per kind, in ReadingKind order.
+std::vector<ReadingScore> scoreDemoReadings(const Session& session, const std::vector<shapes::Sample>& samples,
+                                            const EvaluationProgress& progress = {});
 
 struct FacSetting {
     FacRule rule;
