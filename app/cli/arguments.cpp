@@ -5,7 +5,7 @@
 namespace headscope::cli {
 
 namespace {
-const std::set<std::string> kSwitches = {"json",     "no-eval", "no-describe", "decode",
+const std::set<std::string> kSwitches = {"json",     "no-eval", "no-inventory", "describe", "decode",
                                          "sample",   "help",    "contrib",     "no-enhance-perception",
                                          "no-enhance-reasoning", "attenuate-others"};
 }

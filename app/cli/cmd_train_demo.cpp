@@ -19,7 +19,7 @@ extern "C" void onInterrupt(int) { interrupted.store(true); }
 }  // namespace
 
 int runTrainDemo(const Arguments& args) {
-    args.allowOnly({"out", "checkpoint", "steps", "batch", "questions-per-scene", "no-describe", "probe-weight", "vision-warmup",
+    args.allowOnly({"out", "checkpoint", "steps", "batch", "questions-per-scene", "no-inventory", "describe", "probe-weight", "vision-warmup",
                     "vision-scenes", "vision-lr", "rope-theta", "curriculum", "lr", "warmup", "seed",
                     "threads", "no-eval", "count", "fac-count", "calibration-count", "gallery"});
     DemoTrainingOptions options;
@@ -28,7 +28,8 @@ int runTrainDemo(const Arguments& args) {
     options.steps = args.intOr("steps", options.steps);
     options.batchSize = args.intOr("batch", options.batchSize);
     options.questionsPerScene = args.intOr("questions-per-scene", options.questionsPerScene);
-    options.describeScenes = !args.has("no-describe");
+    options.inventoryScenes = !args.has("no-inventory");
+    options.describeScenes = args.has("describe");
     options.perceptionProbeWeight = args.numberOr("probe-weight", options.perceptionProbeWeight);
     options.visionWarmupSteps = args.intOr("vision-warmup", options.visionWarmupSteps);
     options.visionWarmupScenes = args.intOr("vision-scenes", options.visionWarmupScenes);

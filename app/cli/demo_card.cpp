@@ -104,11 +104,17 @@ std::string demoModelCard(const DemoCardFacts& f) {
            "only (thought, answer line and <|im_end|>). Every step draws fresh training scenes (none is seen "
            "twice) and asks " << field(options, "questions_per_scene", 0) << " questions about each, which share "
            "one pass of the vision tower.";
-    if (options.value("describe_scenes", false))
-        out << " One of them is a training-only task that the evaluation never asks: \"List the shapes in the "
-               "picture.\", answered with every object and its grid cell in reading order, e.g. `<think>red "
-               "circle: row 2, column 2; blue triangle: row 7, column 7. shapes: 2.</think>` — dense "
-               "supervision for the vision tower, which a single count gives little of.";
+    const bool inventory = options.value("inventory_scenes", false), describe = options.value("describe_scenes", false);
+    if (inventory || describe)
+        out << (inventory && describe ? " Two of them are training-only tasks" : " One of them is a training-only task")
+            << " that the evaluation never asks, dense supervision that a single count gives little of:";
+    if (inventory)
+        out << " \"Count the shapes of each color and kind.\", answered with the count of every colour and kind "
+               "present, e.g. `<think>red circles: 2, blue triangles: 1. shapes: 3.</think>`"
+            << (describe ? ";" : ".");
+    if (describe)
+        out << " \"List the shapes in the picture.\", answered with every object and its grid cell in reading "
+               "order, e.g. `<think>red circle: row 2, column 2; blue triangle: row 7, column 7. shapes: 2.</think>`.";
     if (options.value("perception_probe_weight", 0.0) > 0)
         out << " An auxiliary perception loss (weight " << field(options, "perception_probe_weight", 0.0)
             << ") trains a linear probe on the vision tower's output to name, for every image token, the colour "

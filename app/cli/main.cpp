@@ -27,7 +27,7 @@ void printUsage() {
         "  contrib    --model DIR [--image FILE] --prompt TEXT [--token K] [--target auto|ID] [--csv FILE]\n"
         "             [--profile-out BASE] [DECODING] [--json]\n"
         "  train-demo --out DIR [--checkpoint DIR] [--steps N] [--batch N] [--lr X] [--warmup N] [--seed S]\n"
-        "             [--questions-per-scene N] [--no-describe] [--probe-weight X]\n"
+        "             [--questions-per-scene N] [--no-inventory] [--describe] [--probe-weight X]\n"
         "             [--vision-warmup N] [--vision-scenes N] [--vision-lr X] [--curriculum N] [--rope-theta X]\n"
         "             [--threads N] [--no-eval] [EVAL]   (resumes from its checkpoint when interrupted)\n"
         "  eval-demo  --model DIR [EVAL]   (writes README.md, evaluation.json and gallery/ into DIR)\n"

@@ -98,6 +98,10 @@ private slots:
         QVERIFY(card.startsWith("---\nlibrary_name: transformers"));
         QVERIFY(card.contains("## Accuracy"));
         QVERIFY(card.contains("First the vision tower alone learns the scenes"));
+        // The default training-only task is the inventory, and the card says so; the description is off.
+        QVERIFY(card.contains("One of them is a training-only task"));
+        QVERIFY(card.contains("\"Count the shapes of each color and kind.\""));
+        QVERIFY(!card.contains("List the shapes in the picture."));
         QVERIFY(card.contains("## Functional Attention Control"));
         const int64_t wrong = total - correct;
         const QByteArray gallery = readFile(out + "/gallery/gallery.jsonl");

@@ -154,6 +154,23 @@ private slots:
         QVERIFY(session->info().unusedTensors.empty());
     }
 
+    // Inventory and description together: both run in the scene tasks' own batch beside the templated one.
+    void trainsWithBothSceneTasks() {
+        QTemporaryDir dir;
+        const std::string out = dir.filePath("model").toStdString();
+        DemoTrainingOptions o = tinyOptions(out);
+        o.describeScenes = true;
+        o.questionsPerScene = 3;
+        o.batchSize = 6;
+        o.visionWarmupSteps = 0;
+        const DemoTrainingResult result = trainDemoModel(o);
+        QVERIFY(std::isfinite(result.finalLoss) && result.finalLoss > 0);
+        const auto training = nlohmann::json::parse(readFile(fs::path(out) / "training.json"));
+        QVERIFY(training.at("options").at("inventory_scenes").get<bool>());
+        QVERIFY(training.at("options").at("describe_scenes").get<bool>());
+        QVERIFY(Session::load(out)->info().unusedTensors.empty());
+    }
+
     void resumeGivesTheSameWeightsAsOneRun_data() {
         QTest::addColumn<int64_t>("stopAfter");
         QTest::newRow("in the vision warm-up") << int64_t(1);
@@ -222,6 +239,9 @@ private slots:
         o.questionsPerScene = 1;
         o.batchSize = 4;
         testing::expectInvalid([&] { trainDemoModel(o); }, "at least 2 questions per scene");
+        o = tinyOptions(out);
+        o.describeScenes = true;  // beside the inventory: two of the scene's two questions
+        testing::expectInvalid([&] { trainDemoModel(o); }, "at least 3 questions per scene");
 
         testing::expectInvalid([&] { trainDemoModel(tinyOptions(dir.path().toStdString())); }, "already exists");
 

@@ -349,6 +349,25 @@ private slots:
         for (const Question& q : questionsForScene(redBlueScene())) QVERIFY(q.templateId != kDescribeTemplateId);
     }
 
+    // The training-only inventory counts each colour and kind present, colours then kinds in their enum order
+    // (red before blue, circles before squares), whatever the drawing order; absent classes are left out.
+    void inventoryCountsEveryClassPresent() {
+        const char* expected = "<think>red circles: 2, red squares: 1, blue triangles: 1. shapes: 4.</think>\nAnswer: 4";
+        Scene scene = redBlueScene();
+        const Question counted = inventoryScene(scene);
+        QCOMPARE(counted.target, std::string(expected));
+        QCOMPARE(counted.answer, std::string("4"));
+        QCOMPARE(counted.templateId, std::string(kInventoryTemplateId));
+        std::reverse(scene.objects.begin(), scene.objects.end());
+        QCOMPARE(inventoryScene(scene).target, std::string(expected));
+        scene.objects.push_back(object(ShapeKind::Square, ShapeColor::Green, ShapeSize::Small, 110, 110));
+        QCOMPARE(inventoryScene(scene).target,
+                 std::string("<think>red circles: 2, red squares: 1, green squares: 1, blue triangles: 1. "
+                             "shapes: 5.</think>\nAnswer: 5"));
+        QCOMPARE(parseFinalAnswer(counted.target).answer, std::string("4"));
+        for (const Question& q : questionsForScene(redBlueScene())) QVERIFY(q.templateId != kInventoryTemplateId);
+    }
+
     // Centres (40, 40), (180, 40), (40, 180), (180, 180) lie in cells (row 1, column 1), (1, 6), (6, 1) and
     // (6, 6), counting from 0 in 28-px cells: the cells gridRow / gridColumn name, less one.
     void objectCentreCellsByHand() {

@@ -25,7 +25,13 @@ struct DemoTrainingOptions {
     int64_t steps = 2100;          // after the vision warm-up; the bundled model: about 18 minutes on 2 cores
     int64_t batchSize = 32;        // conversations per step
     int64_t questionsPerScene = 4;  // conversations about one scene share its vision-tower pass
-    bool describeScenes = true;     // one of each scene's conversations lists its objects (shapes::describeScene)
+    // Training-only tasks that each take one of a scene's conversations (the evaluation never asks them).
+    // The inventory counts every colour and kind present (shapes::inventoryScene): measured over 2,100 steps it
+    // raised held-out accuracy from 53.6% (with the description instead) to 75.4%, as it trains directly the
+    // per-class counts the templates' thoughts read. The description lists every object with its grid cell
+    // (shapes::describeScene), in reading order.
+    bool inventoryScenes = true;
+    bool describeScenes = false;
     // Weight of an auxiliary perception loss: a linear probe on the vision tower's output predicts, for every
     // merged image token, the (colour, kind) classes of the objects centred in its cell
     // (shapes::objectCentreCells). It gives the vision tower dense supervision; the probe is not part of

@@ -91,6 +91,13 @@ Question sampleQuestion(const Scene& scene, uint64_t seed);
 Question describeScene(const Scene& scene);
 constexpr const char* kDescribeTemplateId = "describe";
 
+// A second training task: "Count the shapes of each color and kind." The thought gives the count of every
+// (colour, kind) class present, colours then kinds in their enum order, and the answer is the number of
+// objects: `red circles: 2, blue triangles: 1. shapes: 3.` It trains directly the per-class counts the
+// templates' thoughts read, without the grid cells the description also asks for.
+Question inventoryScene(const Scene& scene);
+constexpr const char* kInventoryTemplateId = "inventory";
+
 struct Sample {
     Scene scene;
     std::string question;

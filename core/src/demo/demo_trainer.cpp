@@ -54,7 +54,8 @@ json specJson(const RandomModelSpec& s) {
 json optionsJson(const DemoTrainingOptions& o) {
     return {{"shape", specJson(o.shape)},  {"tokenizer_vocab", o.tokenizerVocab},
             {"tokenizer_corpus", o.tokenizerCorpus}, {"steps", o.steps}, {"batch_size", o.batchSize},
-            {"questions_per_scene", o.questionsPerScene}, {"describe_scenes", o.describeScenes},
+            {"questions_per_scene", o.questionsPerScene}, {"inventory_scenes", o.inventoryScenes},
+            {"describe_scenes", o.describeScenes},
             {"perception_probe_weight", o.perceptionProbeWeight}, {"vision_warmup_steps", o.visionWarmupSteps},
             {"vision_warmup_scenes", o.visionWarmupScenes}, {"vision_warmup_learning_rate", o.visionWarmupLearningRate},
             {"curriculum_steps", o.curriculumSteps},
@@ -62,6 +63,8 @@ json optionsJson(const DemoTrainingOptions& o) {
             {"warmup_steps", o.warmupSteps}, {"weight_decay", o.weightDecay}, {"gradient_clip", o.gradientClip},
             {"seed", o.seed}};
 }
+
+int64_t sceneTaskCount(const DemoTrainingOptions& o) { return int64_t(o.inventoryScenes) + int64_t(o.describeScenes); }
 
 void validate(const DemoTrainingOptions& o) {
     auto require = [](bool ok, const std::string& what) {
@@ -73,8 +76,9 @@ void validate(const DemoTrainingOptions& o) {
     require(o.questionsPerScene > 0 && o.batchSize % o.questionsPerScene == 0,
             "the batch size (" + std::to_string(o.batchSize) + ") must be a multiple of the questions per scene (" +
                 std::to_string(o.questionsPerScene) + ")");
-    require(!o.describeScenes || o.questionsPerScene >= 2,
-            "describing the scenes takes one of its questions, so at least 2 questions per scene are needed");
+    require(o.questionsPerScene > sceneTaskCount(o),
+            "the inventory and the description each take one of a scene's questions, so at least " +
+                std::to_string(sceneTaskCount(o) + 1) + " questions per scene are needed");
     require(o.learningRate > 0 && std::isfinite(o.learningRate), "learning rate must be positive");
     require(o.minLearningRateRatio >= 0 && o.minLearningRateRatio <= 1, "min learning-rate ratio must be in [0, 1]");
     require(o.warmupSteps >= 0 && o.warmupSteps < o.steps, "warm-up steps must be in [0, steps)");
@@ -128,15 +132,16 @@ void initializeWeights(torch::nn::Module& model, const RandomModelSpec& spec, ui
     }
 }
 
-// The questions asked about a training scene: the split's own, then more drawn from the scene's seed, the
-// last one replaced by the scene's description when the options ask for it.
+// The questions asked about a training scene: the split's own, then more drawn from the scene's seed, then
+// the training-only scene tasks the options ask for (inventory, description), which end the list.
 demo::SceneQuestions sceneQuestions(const shapes::Sample& sample, const DemoTrainingOptions& o) {
     demo::SceneQuestions group;
     group.scene = &sample.scene;
     group.questions.push_back({sample.templateId, sample.question, sample.answer, sample.target});
-    const int64_t templated = o.describeScenes ? o.questionsPerScene - 1 : o.questionsPerScene;
+    const int64_t templated = o.questionsPerScene - sceneTaskCount(o);
     for (int64_t k = 1; k < templated; ++k)
         group.questions.push_back(shapes::sampleQuestion(sample.scene, shapes::mixSeed(sample.scene.seed + uint64_t(k))));
+    if (o.inventoryScenes) group.questions.push_back(shapes::inventoryScene(sample.scene));
     if (o.describeScenes) group.questions.push_back(shapes::describeScene(sample.scene));
     return group;
 }
@@ -332,14 +337,15 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
 
     // One step of the whole model; returns the mean loss of the answer tokens.
     auto languageStep = [&](int64_t step) {
-        // Descriptions are several times longer than templated answers: they run as a batch of their own so
-        // that the short conversations are not padded to their length.
-        std::vector<demo::SceneQuestions> templated, described;
+        // The scene tasks' answers are several times longer than templated ones: they run as a batch of their
+        // own so that the short conversations are not padded to their length.
+        const int64_t tasks = sceneTaskCount(options);
+        std::vector<demo::SceneQuestions> templated, sceneTasks;
         for (int64_t i = 0; i < scenesPerStep; ++i) {
             demo::SceneQuestions group = sceneQuestions(samples[size_t(step * scenesPerStep + i)], options);
-            if (options.describeScenes) {
-                described.push_back({group.scene, {group.questions.back()}});
-                group.questions.pop_back();
+            if (tasks > 0) {
+                sceneTasks.push_back({group.scene, {group.questions.end() - tasks, group.questions.end()}});
+                group.questions.resize(group.questions.size() - size_t(tasks));
             }
             templated.push_back(std::move(group));
         }
@@ -347,10 +353,10 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         const torch::Tensor features = model->visual(templatedBatch.pixelValues, templatedBatch.grids);
         torch::Tensor lossSum = answerLossSum(*model, config, features, templatedBatch, run);
         int64_t targetTokens = templatedBatch.targetTokens;
-        if (options.describeScenes) {
-            const demo::TrainingBatch describedBatch = builder.build(described);
-            lossSum = lossSum + answerLossSum(*model, config, features, describedBatch, run);
-            targetTokens += describedBatch.targetTokens;
+        if (tasks > 0) {
+            const demo::TrainingBatch taskBatch = builder.build(sceneTasks);
+            lossSum = lossSum + answerLossSum(*model, config, features, taskBatch, run);
+            targetTokens += taskBatch.targetTokens;
         }
         const torch::Tensor loss = lossSum / double(targetTokens);  // mean over every target token of the step
         torch::Tensor objective = loss;

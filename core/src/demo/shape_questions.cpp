@@ -292,6 +292,18 @@ Question describeScene(const Scene& scene) {
                         count);
 }
 
+Question inventoryScene(const Scene& scene) {
+    std::string thought;
+    for (ShapeColor color : kColors)
+        for (ShapeKind kind : kKinds) {
+            const int count = countObjects(scene, color, kind);
+            if (count > 0) thought += (thought.empty() ? "" : ", ") + fact(countLabel(color, kind), count);
+        }
+    const std::string count = std::to_string(scene.objects.size());
+    return makeQuestion(kInventoryTemplateId, "Count the shapes of each color and kind.", thought + ". shapes: " + count + ".",
+                        count);
+}
+
 Question sampleQuestion(const Scene& scene, uint64_t seed) {
     const std::vector<Question> all = questionsForScene(scene);
     std::vector<std::string> applicable;
