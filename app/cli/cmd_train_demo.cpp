@@ -8,6 +8,7 @@
 #include "demo_report.h"
 #include "headscope/demo_training.h"
 #include "progress_bar.h"
+#include "sweep_grid.h"
 
 namespace headscope::cli {
 
@@ -20,7 +21,7 @@ extern "C" void onInterrupt(int) { interrupted.store(true); }
 
 int runTrainDemo(const Arguments& args) {
     args.allowOnly({"out", "checkpoint", "steps", "batch", "questions-per-scene", "no-inventory", "describe", "probe-weight", "vision-warmup",
-                    "vision-scenes", "vision-lr", "rope-theta", "curriculum", "lr", "warmup", "seed",
+                    "vision-scenes", "vision-lr", "rope-theta", "mrope-section", "curriculum", "lr", "warmup", "seed",
                     "threads", "no-eval", "count", "fac-count", "calibration-count", "gallery"});
     DemoTrainingOptions options;
     options.outputFolder = args.value("out");
@@ -35,6 +36,7 @@ int runTrainDemo(const Arguments& args) {
     options.visionWarmupScenes = args.intOr("vision-scenes", options.visionWarmupScenes);
     options.visionWarmupLearningRate = args.numberOr("vision-lr", options.visionWarmupLearningRate);
     options.shape.ropeTheta = args.numberOr("rope-theta", options.shape.ropeTheta);
+    if (args.has("mrope-section")) options.shape.mropeSection = parseIntList(args.value("mrope-section"), "mrope-section");
     options.curriculumSteps = args.intOr("curriculum", options.curriculumSteps);
     options.learningRate = args.numberOr("lr", options.learningRate);
     options.warmupSteps = args.intOr("warmup", options.warmupSteps);

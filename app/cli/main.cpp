@@ -29,7 +29,7 @@ void printUsage() {
         "  train-demo --out DIR [--checkpoint DIR] [--steps N] [--batch N] [--lr X] [--warmup N] [--seed S]\n"
         "             [--questions-per-scene N] [--no-inventory] [--describe] [--probe-weight X]\n"
         "             [--vision-warmup N] [--vision-scenes N] [--vision-lr X] [--curriculum N] [--rope-theta X]\n"
-        "             [--threads N] [--no-eval] [EVAL]   (resumes from its checkpoint when interrupted)\n"
+        "             [--mrope-section T,H,W] [--threads N] [--no-eval] [EVAL]   (resumes from its checkpoint when interrupted)\n"
         "  eval-demo  --model DIR [EVAL]   (writes README.md, evaluation.json and gallery/ into DIR)\n"
         "  eval       --model DIR --data FILE.jsonl --out DIR [--modes vanilla,fac,vcd] [--profile P | RULE]\n"
         "             [--vcd-alpha X] [--vcd-beta X] [--vcd-noise-step N] [--shard I/N] [--limit N]\n"

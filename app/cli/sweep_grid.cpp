@@ -54,7 +54,7 @@ std::vector<int64_t> parseIntList(const std::string& text, const std::string& op
     for (const std::string& item : splitList(text, option)) {
         char* end = nullptr;
         const long long value = std::strtoll(item.c_str(), &end, 10);
-        if (item.empty() || *end != '\0' || value < 0) throw UsageError("--" + option + ": '" + item + "' is not a layer number");
+        if (item.empty() || *end != '\0' || value < 0) throw UsageError("--" + option + ": '" + item + "' is not a whole number of 0 or more");
         values.push_back(value);
     }
     return values;

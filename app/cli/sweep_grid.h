@@ -25,7 +25,8 @@ struct SweepAxes {
 // layers x layers points, then gains x gains points, then one point per fraction.
 std::vector<SweepPoint> sweepPoints(const FacRule& base, const SweepAxes& axes);
 
-// Comma-separated values; UsageError naming `option` for anything else.
+// Comma-separated values (whole numbers of 0 or more, or numbers); UsageError naming `option` (without its
+// dashes) for anything else.
 std::vector<int64_t> parseIntList(const std::string& text, const std::string& option);
 std::vector<double> parseNumberList(const std::string& text, const std::string& option);
 

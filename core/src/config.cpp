@@ -1,5 +1,6 @@
 #include "headscope/config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -96,7 +97,9 @@ TextConfig parseText(const json& root, const std::string& file, bool multimodalR
     } else {
         if (!rope || !rope->is_object()) fail(file, ropePath, "missing (multimodal RoPE needs mrope_section)");
         t.mropeSection = intListOr(*rope, "mrope_section", {}, file, ropePath);
-        if (t.mropeSection.size() != 3) fail(file, ropePath + ".mrope_section", "expected three integers (t, h, w)");
+        if (t.mropeSection.size() != 3 ||
+            std::any_of(t.mropeSection.begin(), t.mropeSection.end(), [](int64_t n) { return n < 0; }))
+            fail(file, ropePath + ".mrope_section", "expected three non-negative integers (t, h, w)");
         const int64_t sectionSum = std::accumulate(t.mropeSection.begin(), t.mropeSection.end(), int64_t{0});
         if (sectionSum * 2 != t.headDim)
             fail(file, ropePath + ".mrope_section",

@@ -32,6 +32,7 @@ json qwenConfigJson(const RandomModelSpec& s, const QwenSpecialIds& ids, const s
     const int64_t headDim = s.hiddenSize / s.heads;
     // Rotary pairs split 1/4 : 3/8 : 3/8 over (t, h, w), the proportions of Qwen2.5-VL's [16, 24, 24].
     const int64_t pairs = headDim / 2, hw = pairs * 3 / 8;
+    const std::vector<int64_t> section = s.mropeSection.empty() ? std::vector<int64_t>{pairs - 2 * hw, hw, hw} : s.mropeSection;
     const bool qwen2 = s.family == ModelFamily::Qwen2VL;
     return {{"architectures", {qwen2 ? "Qwen2VLForConditionalGeneration" : "Qwen2_5_VLForConditionalGeneration"}},
             {"model_type", qwen2 ? "qwen2_vl" : "qwen2_5_vl"},
@@ -50,7 +51,7 @@ json qwenConfigJson(const RandomModelSpec& s, const QwenSpecialIds& ids, const s
             {"max_window_layers", s.layers},
             {"rms_norm_eps", 1e-6},
             {"rope_theta", s.ropeTheta},
-            {"rope_scaling", {{"type", "default"}, {"rope_type", "default"}, {"mrope_section", {pairs - 2 * hw, hw, hw}}}},
+            {"rope_scaling", {{"type", "default"}, {"rope_type", "default"}, {"mrope_section", section}}},
             {"sliding_window", 32768},
             {"use_sliding_window", false},
             {"tie_word_embeddings", s.tieWordEmbeddings},

@@ -132,6 +132,12 @@ private slots:
         badSection["rope_scaling"]["mrope_section"] = {16, 24, 20};
         e = parseError(badSection);
         QVERIFY2(mentions(e, "mrope_section"), e.c_str());
+        badSection["rope_scaling"]["mrope_section"] = {-8, 36, 36};  // the right sum, a negative share
+        e = parseError(badSection);
+        QVERIFY2(mentions(e, "mrope_section") && mentions(e, "non-negative"), e.c_str());
+        json noTemporal = qwen2vlConfig();  // a zero share is allowed: no pairs for that axis
+        noTemporal["rope_scaling"]["mrope_section"] = {0, 32, 32};
+        QCOMPARE(parseModelConfig(noTemporal.dump(), "config.json").text.mropeSection, (std::vector<int64_t>{0, 32, 32}));
 
         json noVision = qwen2vlConfig();
         noVision.erase("vision_config");

@@ -44,6 +44,7 @@ DemoTrainingOptions tinyOptions(const std::string& out) {
     o.visionWarmupSteps = 3;  // steps 1-3 train the vision tower alone, 4-9 the whole model
     o.visionWarmupScenes = 2;
     o.shape.ropeTheta = 25;
+    o.shape.mropeSection = {0, 2, 2};  // head size 8: four rotary pairs, none for the temporal axis
     o.curriculumSteps = 4;  // language steps 1-4 on scenes of at most 1, 2, 4 and 6 objects
     o.checkpointEvery = 2;
     o.threads = 1;  // one thread: identical sums in both runs of the resume test
@@ -135,6 +136,7 @@ private slots:
         QCOMPARE(config.at("torch_dtype").get<std::string>(), std::string("float32"));
         QCOMPARE(config.at("vocab_size").get<int64_t>() % 64, int64_t(0));
         QCOMPARE(config.at("rope_theta").get<double>(), 25.0);  // the shape's own base, as transformers reads it
+        QCOMPARE(config.at("rope_scaling").at("mrope_section").get<std::vector<int64_t>>(), (std::vector<int64_t>{0, 2, 2}));
 
         const auto session = Session::load(out);
         const Tokenizer& tokenizer = session->tokenizer();
@@ -235,6 +237,11 @@ private slots:
         o = tinyOptions(out);
         o.shape.ropeTheta = 0;
         testing::expectInvalid([&] { trainDemoModel(o); }, "rope theta");
+        o = tinyOptions(out);
+        o.shape.mropeSection = {1, 2, 2};  // five pairs for a head of eight dimensions
+        testing::expectInvalid([&] { trainDemoModel(o); }, "summing to 4");
+        o.shape.mropeSection = {-1, 3, 2};
+        testing::expectInvalid([&] { trainDemoModel(o); }, "non-negative pair counts");
         o = tinyOptions(out);
         o.questionsPerScene = 1;
         o.batchSize = 4;

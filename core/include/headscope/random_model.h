@@ -25,6 +25,10 @@ struct RandomModelSpec {
     // match content regardless of position: on the demo model, theta 10 read the described objects' columns
     // right 75% of the time (1e6: 26%) but colours 33% (1e6: 88%).
     double ropeTheta = 1e6;
+    // Rotary pairs per (temporal, height, width) axis (config.json's mrope_section), summing to head_dim / 2.
+    // Pairs go to the axes in that order from the fastest-turning, so the width axis always gets the slowest.
+    // Empty: Qwen2.5-VL's proportions 1/4 : 3/8 : 3/8 ([16, 24, 24] at head_dim 128, [2, 3, 3] at 16).
+    std::vector<int64_t> mropeSection;
     // Vision tower.
     int64_t visionDepth = 4;
     int64_t visionHidden = 32;

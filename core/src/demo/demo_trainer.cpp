@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -47,7 +48,8 @@ json specJson(const RandomModelSpec& s) {
     return {{"hidden", s.hiddenSize}, {"layers", s.layers}, {"heads", s.heads}, {"kv_heads", s.kvHeads},
             {"intermediate", s.intermediateSize}, {"tied", s.tieWordEmbeddings}, {"vision_depth", s.visionDepth},
             {"vision_hidden", s.visionHidden}, {"vision_heads", s.visionHeads},
-            {"vision_intermediate", s.visionIntermediate}, {"max_pixels", s.maxPixels}, {"rope_theta", s.ropeTheta}};
+            {"vision_intermediate", s.visionIntermediate}, {"max_pixels", s.maxPixels}, {"rope_theta", s.ropeTheta},
+            {"mrope_section", s.mropeSection}};
 }
 
 // Everything that shapes the result; a checkpoint resumes only under the same values.
@@ -91,6 +93,14 @@ void validate(const DemoTrainingOptions& o) {
             "the vision warm-up learning rate must be positive");
     require(o.curriculumSteps >= 0, "curriculum steps must not be negative");
     require(o.shape.ropeTheta > 0 && std::isfinite(o.shape.ropeTheta), "the rotary base (rope theta) must be positive");
+    if (!o.shape.mropeSection.empty()) {
+        const auto& section = o.shape.mropeSection;
+        const int64_t pairs = o.shape.hiddenSize / o.shape.heads / 2;
+        require(section.size() == 3 && std::all_of(section.begin(), section.end(), [](int64_t n) { return n >= 0; }) &&
+                    section[0] + section[1] + section[2] == pairs,
+                "the M-RoPE section needs three non-negative pair counts (t, h, w) summing to " +
+                    std::to_string(pairs) + ", half the decoder's head size");
+    }
     require(o.gradientClip > 0, "gradient clip must be positive");
     require(o.checkpointEvery > 0, "checkpoint interval must be positive");
     require(o.tokenizerCorpus > 0, "the tokenizer corpus must not be empty");
