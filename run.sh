@@ -49,7 +49,7 @@ case "$mode" in
 run)
     # The window opens on the bundled demo model with a held-out scene it gets wrong and its question, ready
     # to press Generate. Without a display it runs a scripted session under Xvfb and saves a screenshot.
-    args=(--model resources/models/shapes-demo --image resources/samples/circles-or-squares.png --prompt "Are there more circles than squares?")
+    args=(--model resources/models/shapes-demo --image resources/samples/circles-and-triangles.png --prompt "How many circles and triangles are there together?")
     if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
         build/bin/headscope "${args[@]}"
     else

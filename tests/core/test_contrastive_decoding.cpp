@@ -16,7 +16,7 @@ using namespace headscope;
 namespace {
 
 const std::string kModel = std::string(HEADSCOPE_RESOURCES_DIR) + "/models/shapes-demo";
-const std::string kImage = std::string(HEADSCOPE_RESOURCES_DIR) + "/samples/circles-or-squares.png";
+const std::string kImage = std::string(HEADSCOPE_RESOURCES_DIR) + "/samples/circles-and-triangles.png";
 
 int64_t argmax(const std::vector<float>& v) { return int64_t(std::max_element(v.begin(), v.end()) - v.begin()); }
 
@@ -95,7 +95,7 @@ private slots:
         if (!QFile::exists(QString::fromStdString(kModel + "/config.json"))) QSKIP("the bundled demo model is missing");
         const auto session = Session::load(kModel, LoadOptions{DeviceChoice::Cpu, DTypeChoice::Float32, 1});
         ChatPrompt prompt;
-        prompt.userText = "Are there more circles than squares?";
+        prompt.userText = "How many circles and triangles are there together?";
         const RgbImage image = loadImageFile(kImage);
         const PreparedInput input = session->prepare(prompt, &image);
         GenerationOptions greedy;
