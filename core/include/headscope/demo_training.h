@@ -28,8 +28,8 @@ struct DemoTrainingOptions {
     // Training-only tasks that each take one of a scene's conversations (the evaluation never asks them).
     // The inventory counts every colour and kind present (shapes::inventoryScene): measured over 2,100 steps it
     // raised held-out accuracy from 53.6% (with the description instead) to 75.4% at one thread and 79.1% at
-    // two (the bundled model), as it trains directly the per-class counts the templates' thoughts read. The description lists every object with its grid cell
-    // (shapes::describeScene), in reading order; beside the inventory it lowered accuracy to 57.0%, and with
+    // two (the bundled model), as it trains directly the per-class counts the templates' thoughts read.
+    // The description lists every object with its grid cell (shapes::describeScene), in reading order; beside the inventory it lowered accuracy to 57.0%, and with
     // rope theta 1000 and M-RoPE sections [0, 2, 6] (rows and columns on faster-turning pairs) to 52.5%:
     // the cells stayed unread (rows 22-40%, columns 22% under teacher forcing). Off by default.
     bool inventoryScenes = true;

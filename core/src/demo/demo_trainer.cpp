@@ -347,8 +347,8 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
 
     // One step of the whole model; returns the mean loss of the answer tokens.
     auto languageStep = [&](int64_t step) {
-        // The scene tasks' answers are several times longer than templated ones: they run as a batch of their
-        // own so that the short conversations are not padded to their length.
+        // The scene tasks' answers are longer than most templated ones: they run as a batch of their own so
+        // that the short conversations are not padded to their length.
         const int64_t tasks = sceneTaskCount(options);
         std::vector<demo::SceneQuestions> templated, sceneTasks;
         for (int64_t i = 0; i < scenesPerStep; ++i) {
