@@ -1,10 +1,11 @@
 // Teacher-forced readings of the demo model: the expected target scored token by token, by what each token
 // reads off the image (colour, kind, cell, count) or states (arithmetic, answer, format).
+#include <algorithm>
 #include <cctype>
-#include <cmath>
 
 #include "headscope/demo_evaluation.h"
 #include "headscope/error.h"
+#include "sampler.h"
 
 namespace headscope {
 
@@ -104,17 +105,14 @@ std::vector<ReadingScore> scoreDemoReadings(const Session& session, const std::v
                     }
                 at += piece.size();
             }
-            const float* row = out.leadingLogits.data.data() + size_t(promptLength + int64_t(j) - 1) * size_t(vocab);
-            double largest = row[0];
-            int64_t best = 0;
-            for (int64_t v = 1; v < vocab; ++v)
-                if (row[v] > largest) largest = row[v], best = v;
-            double sum = 0;
-            for (int64_t v = 0; v < vocab; ++v) sum += std::exp(double(row[v]) - largest);
+            // The logits that predict target token j: greedy decoding's first maximum, and its log-probability.
+            const auto row = out.leadingLogits.data.begin() + (promptLength + int64_t(j) - 1) * vocab;
+            const std::vector<float> logits(row, row + vocab);
+            const auto best = std::max_element(logits.begin(), logits.end()) - logits.begin();
             ReadingScore& score = scores[size_t(kind)];
             score.tokens += 1;
             score.correct += best == target[j];
-            score.lossSum += largest + std::log(sum) - double(row[target[j]]);
+            score.lossSum -= double(detail::logProbability(logits, target[j]));
         }
         if (progress) progress(int64_t(s) + 1, int64_t(samples.size()));
     }
