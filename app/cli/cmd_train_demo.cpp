@@ -20,7 +20,8 @@ extern "C" void onInterrupt(int) { interrupted.store(true); }
 }  // namespace
 
 int runTrainDemo(const Arguments& args) {
-    args.allowOnly({"out", "checkpoint", "steps", "batch", "questions-per-scene", "no-inventory", "describe", "probe-weight", "vision-warmup",
+    args.allowOnly({"out", "checkpoint", "steps", "batch", "questions-per-scene", "no-inventory", "describe", "probe-weight", "position-probe",
+                    "position-probe-layer", "vision-warmup",
                     "vision-scenes", "vision-lr", "rope-theta", "mrope-section", "curriculum", "lr", "warmup", "seed",
                     "threads", "no-eval", "count", "fac-count", "calibration-count", "gallery"});
     DemoTrainingOptions options;
@@ -32,6 +33,8 @@ int runTrainDemo(const Arguments& args) {
     options.inventoryScenes = !args.has("no-inventory");
     options.describeScenes = args.has("describe");
     options.perceptionProbeWeight = args.numberOr("probe-weight", options.perceptionProbeWeight);
+    options.positionProbeWeight = args.numberOr("position-probe", options.positionProbeWeight);
+    options.positionProbeLayer = args.intOr("position-probe-layer", options.positionProbeLayer);
     options.visionWarmupSteps = args.intOr("vision-warmup", options.visionWarmupSteps);
     options.visionWarmupScenes = args.intOr("vision-scenes", options.visionWarmupScenes);
     options.visionWarmupLearningRate = args.numberOr("vision-lr", options.visionWarmupLearningRate);
@@ -57,9 +60,12 @@ int runTrainDemo(const Arguments& args) {
         options,
         [&](const TrainingProgress& p) {
             if (p.stage == "training" || p.stage == "vision") {
-                char detail[96];
-                std::snprintf(detail, sizeof detail, "%s %.4f  lr %.2e", p.stage == "vision" ? "vision warm-up, probe loss" : "loss",
-                              p.loss, p.learningRate);
+                char detail[128];
+                char position[32] = "";
+                if (p.stage == "training" && options.positionProbeWeight > 0)
+                    std::snprintf(position, sizeof position, "  position %.3f", p.positionLoss);
+                std::snprintf(detail, sizeof detail, "%s %.4f%s  lr %.2e",
+                              p.stage == "vision" ? "vision warm-up, probe loss" : "loss", p.loss, position, p.learningRate);
                 bar.update(p.step, p.steps, detail, p.etaSeconds);
             } else if (p.stage != lastStage && p.stage != "checkpoint") {
                 bar.finish();

@@ -28,6 +28,7 @@ void printUsage() {
         "             [--profile-out BASE] [DECODING] [--json]\n"
         "  train-demo --out DIR [--checkpoint DIR] [--steps N] [--batch N] [--lr X] [--warmup N] [--seed S]\n"
         "             [--questions-per-scene N] [--no-inventory] [--describe] [--probe-weight X]\n"
+        "             [--position-probe X] [--position-probe-layer L]\n"
         "             [--vision-warmup N] [--vision-scenes N] [--vision-lr X] [--curriculum N] [--rope-theta X]\n"
         "             [--mrope-section T,H,W] [--threads N] [--no-eval] [EVAL]   (resumes from its checkpoint when interrupted)\n"
         "  eval-demo  --model DIR [EVAL]   (writes README.md, evaluation.json and gallery/ into DIR)\n"

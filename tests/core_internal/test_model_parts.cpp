@@ -103,6 +103,35 @@ private Q_SLOTS:
               static_cast<long long>(steps + 1));
         QVERIFY(worst < 1e-4);
     }
+
+    // The training probes' view of the decoder: one output per layer, in order, the last one being what the
+    // final norm turns into the returned hidden states.
+    void layerOutputsAreCapturedInOrder() {
+        HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
+        LoadOptions options;
+        options.device = DeviceChoice::Cpu;
+        options.dtype = DTypeChoice::Float32;
+        auto session = Session::load(testing::fixtureDir("qwen25vl-tiny"), options);
+        const RgbImage image = loadImageFile(testing::fixtureDir("qwen25vl-tiny") + "/image.jpg");
+        ChatPrompt prompt;
+        prompt.userText = "What is in the picture?";
+        PreparedInput input = session->prepare(prompt, &image);
+        auto& impl = session->impl();
+        torch::NoGradGuard noGrad;
+
+        std::vector<torch::Tensor> outputs;
+        models::DecoderRunOptions run;
+        run.layerOutputs = &outputs;
+        const torch::Tensor hidden = impl.prefillHidden(input, nullptr, run);
+        auto& decoder = impl.model->decoder();
+        QCOMPARE(int64_t(outputs.size()), decoder.config.numLayers);
+        for (const torch::Tensor& layer : outputs) QCOMPARE(layer.sizes(), hidden.sizes());
+        QVERIFY(torch::equal(decoder.norm(outputs.back()), hidden));
+        for (size_t i = 1; i < outputs.size(); ++i) QVERIFY(!torch::allclose(outputs[i], outputs[i - 1]));
+
+        // Without the option nothing is collected and the result is the same.
+        QVERIFY(torch::equal(impl.prefillHidden(input, nullptr, {}), hidden));
+    }
 };
 
 QTEST_GUILESS_MAIN(ModelPartsTest)

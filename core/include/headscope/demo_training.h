@@ -39,6 +39,14 @@ struct DemoTrainingOptions {
     // (shapes::objectCentreCells). It gives the vision tower dense supervision; the probe is not part of
     // the written model. 0 turns it off.
     double perceptionProbeWeight = 1.0;
+    // Weight of an auxiliary position loss: a linear probe on the decoder's hidden states after layer
+    // positionProbeLayer (1-based) predicts every image token's row and column in the merged grid. The
+    // vision tower cannot tell where a patch lies on a plain background (its attention treats every place
+    // alike); the decoder can, from the rotary phases between an image token and the text before it, and
+    // the probe asks it to, so that the thought's cells can be copied from the named object's tokens like
+    // its colour. Not part of the written model. 0 turns it off.
+    double positionProbeWeight = 0.0;
+    int64_t positionProbeLayer = 2;
     // Before the language model trains, the vision tower and the probe alone learn the scenes (the probe's
     // loss only) for this many steps of visionWarmupScenes pictures each. From scratch the tower learns
     // colours at once but shapes slowly, and alone it sees four times more pictures per second than in a
@@ -77,6 +85,7 @@ struct TrainingProgress {
     int64_t step = 0;  // completed steps, vision warm-up included
     int64_t steps = 0;  // vision warm-up + language-training steps
     double loss = 0;    // mean over the last completed steps: the probe's loss in the warm-up, then the answer tokens'
+    double positionLoss = 0;  // the position probe's, averaged alike (0 when it is off)
     double learningRate = 0;
     double elapsedSeconds = 0;  // in this process
     double etaSeconds = 0;
@@ -88,6 +97,7 @@ using TrainingCallback = std::function<void(const TrainingProgress&)>;
 struct DemoTrainingResult {
     int64_t resumedFromStep = 0;  // 0: started from scratch
     double finalLoss = 0;
+    double finalPositionLoss = 0;  // 0 without the position probe
     double trainingSeconds = 0;  // in this process
     bool cancelled = false;      // stopped at a checkpoint; run again to resume
 };

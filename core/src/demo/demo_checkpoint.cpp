@@ -25,6 +25,7 @@ void saveCheckpoint(const std::string& folder, torch::nn::Module& model, torch::
     torch::save(optimizer, (staging / "optimizer.pt").string());
     writeJsonFile((staging / "state.json").string(),
                   {{"step", state.step}, {"smoothed_loss", state.smoothedLoss},
+                   {"smoothed_position_loss", state.smoothedPositionLoss},
                    {"seconds", state.seconds}, {"options", state.options}});
     // The old checkpoint stays until the new one is complete.
     fs::remove_all(previous);
@@ -41,6 +42,7 @@ std::optional<CheckpointState> readCheckpointState(const std::string& folder) {
         CheckpointState state;
         state.step = json.at("step").get<int64_t>();
         state.smoothedLoss = json.at("smoothed_loss").get<double>();
+        state.smoothedPositionLoss = json.value("smoothed_position_loss", 0.0);
         state.seconds = json.at("seconds").get<double>();
         state.options = json.at("options");
         if (state.step < 0) throw FormatError(statePath.string() + ": negative step");

@@ -12,6 +12,7 @@ namespace headscope::demo {
 struct CheckpointState {
     int64_t step = 0;
     double smoothedLoss = 0;
+    double smoothedPositionLoss = 0;  // the position probe's, when it is on
     double seconds = 0;  // training time over every run so far
     nlohmann::json options;  // what the run was started with; a resume must match it
 };

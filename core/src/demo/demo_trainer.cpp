@@ -58,7 +58,8 @@ json optionsJson(const DemoTrainingOptions& o) {
             {"tokenizer_corpus", o.tokenizerCorpus}, {"steps", o.steps}, {"batch_size", o.batchSize},
             {"questions_per_scene", o.questionsPerScene}, {"inventory_scenes", o.inventoryScenes},
             {"describe_scenes", o.describeScenes},
-            {"perception_probe_weight", o.perceptionProbeWeight}, {"vision_warmup_steps", o.visionWarmupSteps},
+            {"perception_probe_weight", o.perceptionProbeWeight},
+            {"position_probe_weight", o.positionProbeWeight}, {"position_probe_layer", o.positionProbeLayer}, {"vision_warmup_steps", o.visionWarmupSteps},
             {"vision_warmup_scenes", o.visionWarmupScenes}, {"vision_warmup_learning_rate", o.visionWarmupLearningRate},
             {"curriculum_steps", o.curriculumSteps},
             {"learning_rate", o.learningRate}, {"min_learning_rate_ratio", o.minLearningRateRatio},
@@ -87,6 +88,11 @@ void validate(const DemoTrainingOptions& o) {
     require(o.weightDecay >= 0, "weight decay must not be negative");
     require(o.perceptionProbeWeight >= 0 && std::isfinite(o.perceptionProbeWeight),
             "the perception probe weight must not be negative");
+    require(o.positionProbeWeight >= 0 && std::isfinite(o.positionProbeWeight),
+            "the position probe weight must not be negative");
+    require(o.positionProbeLayer >= 1 && o.positionProbeLayer <= o.shape.layers,
+            "the position probe reads the output of a decoder layer from 1 to " + std::to_string(o.shape.layers) +
+                " (got " + std::to_string(o.positionProbeLayer) + ")");
     require(o.visionWarmupSteps >= 0, "vision warm-up steps must not be negative");
     require(o.visionWarmupSteps == 0 || o.visionWarmupScenes > 0, "the vision warm-up needs at least one scene per step");
     require(o.visionWarmupSteps == 0 || (o.visionWarmupLearningRate > 0 && std::isfinite(o.visionWarmupLearningRate)),
@@ -207,14 +213,35 @@ torch::Tensor probeLoss(torch::nn::Linear& probe, const torch::Tensor& features,
            double(shapes::kShapeClassCount);
 }
 
+// The position probe's loss: from the decoder's hidden state of every image token, the probe predicts the
+// token's row and column in the merged grid, read off its M-RoPE position (h - t and w - t). Summed
+// cross-entropy of the two, averaged over the image tokens.
+torch::Tensor positionProbeLoss(torch::nn::Linear& probe, const torch::Tensor& hidden, const demo::TrainingBatch& batch,
+                                int64_t imageTokenId) {
+    using torch::indexing::Slice;
+    const torch::Tensor image = batch.inputIds == imageTokenId;
+    const torch::Tensor t = batch.positions[0].index({image});
+    const torch::Tensor rows = batch.positions[1].index({image}) - t, columns = batch.positions[2].index({image}) - t;
+    constexpr int64_t cells = shapes::kSceneGridCells;
+    if (rows.max().item<int64_t>() >= cells || columns.max().item<int64_t>() >= cells)
+        throw Error("demo training: the position probe names " + std::to_string(cells) + " rows and columns, but an image has more");
+    const torch::Tensor logits = probe(hidden.index({image}));
+    namespace F = torch::nn::functional;
+    return F::cross_entropy(logits.index({Slice(), Slice(0, cells)}), rows) +
+           F::cross_entropy(logits.index({Slice(), Slice(cells, 2 * cells)}), columns);
+}
+
 void setLearningRate(torch::optim::Optimizer& optimizer, double lr) {
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 }
 
 // Summed cross-entropy of the batch's target tokens. `sceneFeatures` holds the vision tower's output for the
 // batch's scenes in order; each scene's rows are repeated for every conversation about it.
+// With `layerOutputs`, every decoder layer's output is appended to it.
 torch::Tensor answerLossSum(models::QwenVLModelImpl& model, const ModelConfig& config, const torch::Tensor& sceneFeatures,
-                            const demo::TrainingBatch& batch, const models::DecoderRunOptions& run) {
+                            const demo::TrainingBatch& batch, models::DecoderRunOptions run,
+                            std::vector<torch::Tensor>* layerOutputs = nullptr) {
+    run.layerOutputs = layerOutputs;
     const int64_t scenes = static_cast<int64_t>(batch.sequencesPerImage.size());
     const torch::Tensor features = sceneFeatures.view({scenes, -1, sceneFeatures.size(-1)})
                                        .repeat_interleave(torch::tensor(batch.sequencesPerImage), 0)
@@ -295,9 +322,11 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
     initializeWeights(*model, spec, options.seed);
     // The checkpoint holds the model and the training-only perception probe; the written folder holds the model.
     torch::nn::Linear probe(config.vision.outHidden, shapes::kShapeClassCount);
+    torch::nn::Linear positionProbe(config.text.hiddenSize, 2 * shapes::kSceneGridCells);
     auto trainable = std::make_shared<torch::nn::Module>("DemoTraining");
     trainable->register_module("model", model.ptr());
     trainable->register_module("probe", probe.ptr());
+    if (options.positionProbeWeight > 0) trainable->register_module("position_probe", positionProbe.ptr());
     auto perception = std::make_shared<torch::nn::Module>("Perception");
     perception->register_module("visual", model->visual.ptr());
     perception->register_module("probe", probe.ptr());
@@ -345,8 +374,8 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         return loss.item<double>();
     };
 
-    // One step of the whole model; returns the mean loss of the answer tokens.
-    auto languageStep = [&](int64_t step) {
+    // One step of the whole model; returns the mean loss of the answer tokens and the position probe's.
+    auto languageStep = [&](int64_t step) -> std::pair<double, double> {
         // The scene tasks' answers are longer than most templated ones: they run as a batch of their own so
         // that the short conversations are not padded to their length.
         const int64_t tasks = sceneTaskCount(options);
@@ -361,7 +390,10 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         }
         const demo::TrainingBatch templatedBatch = builder.build(templated);
         const torch::Tensor features = model->visual(templatedBatch.pixelValues, templatedBatch.grids);
-        torch::Tensor lossSum = answerLossSum(*model, config, features, templatedBatch, run);
+        std::vector<torch::Tensor> layerOutputs;
+        const bool probePositions = options.positionProbeWeight > 0;
+        torch::Tensor lossSum =
+            answerLossSum(*model, config, features, templatedBatch, run, probePositions ? &layerOutputs : nullptr);
         int64_t targetTokens = templatedBatch.targetTokens;
         if (tasks > 0) {
             const demo::TrainingBatch taskBatch = builder.build(sceneTasks);
@@ -372,11 +404,18 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         torch::Tensor objective = loss;
         if (options.perceptionProbeWeight > 0)
             objective = objective + options.perceptionProbeWeight * probeLoss(probe, features, templatedBatch.cellTargets);
+        double positionValue = 0;
+        if (probePositions) {
+            const torch::Tensor positionLoss = positionProbeLoss(
+                positionProbe, layerOutputs[size_t(options.positionProbeLayer - 1)], templatedBatch, config.imageTokenId);
+            objective = objective + options.positionProbeWeight * positionLoss;
+            positionValue = positionLoss.item<double>();
+        }
         optimizer.zero_grad();
         objective.backward();
         torch::nn::utils::clip_grad_norm_(trainable->parameters(), options.gradientClip);
         optimizer.step();
-        return loss.item<double>();
+        return std::pair(loss.item<double>(), positionValue);
     };
 
     trainable->train();
@@ -385,21 +424,25 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
             save();
             result.cancelled = true;
             result.finalLoss = state.smoothedLoss;
+            result.finalPositionLoss = state.smoothedPositionLoss;
             result.trainingSeconds = elapsed();
             return result;
         }
         const bool warming = step < warmup;
         const double lr = warming ? visionWarmupLearningRate(step, options) : demoLearningRate(step - warmup, options);
         setLearningRate(warming ? static_cast<torch::optim::Optimizer&>(visionOptimizer) : optimizer, lr);
-        const double value = warming ? visionStep(step) : languageStep(step - warmup);
-        if (!std::isfinite(value)) throw Error("demo training diverged at step " + std::to_string(step + 1));
+        const auto [value, positionValue] = warming ? std::pair(visionStep(step), 0.0) : languageStep(step - warmup);
+        if (!std::isfinite(value) || !std::isfinite(positionValue))
+            throw Error("demo training diverged at step " + std::to_string(step + 1));
         const bool phaseStart = step == 0 || step == warmup;  // the two phases' losses are not comparable
         state.smoothedLoss = phaseStart ? value : 0.95 * state.smoothedLoss + 0.05 * value;
+        state.smoothedPositionLoss = phaseStart ? positionValue : 0.95 * state.smoothedPositionLoss + 0.05 * positionValue;
         state.step = step + 1;
 
         const int64_t doneHere = state.step - result.resumedFromStep;
         report.step = state.step;
         report.loss = state.smoothedLoss;
+        report.positionLoss = state.smoothedPositionLoss;
         report.learningRate = lr;
         report.elapsedSeconds = elapsed();
         report.etaSeconds = report.elapsedSeconds / double(doneHere) * double(totalSteps - state.step);
@@ -407,6 +450,7 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         if (state.step % options.checkpointEvery == 0 && state.step < totalSteps) save();
     }
     result.finalLoss = state.smoothedLoss;
+    result.finalPositionLoss = state.smoothedPositionLoss;
     result.trainingSeconds = elapsed();
 
     save();  // the finished state first: should writing fail, a rerun only writes

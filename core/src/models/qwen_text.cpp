@@ -151,6 +151,7 @@ torch::Tensor Qwen2TextModelImpl::forward(const torch::Tensor& embeds, const tor
     for (const auto& layer : *layers) {
         if (run.cancel && run.cancel->load()) throw RunCancelled();
         h = layer->as<Qwen2DecoderLayerImpl>()->forward(h, cos, sin, cache, past, run);
+        if (run.layerOutputs) run.layerOutputs->push_back(h);
     }
     if (cache) cache->length = past + t;
     return norm(h);

@@ -33,6 +33,8 @@ struct DecoderRunOptions {
     // LibTorch 2.x's fused scaled_dot_product_attention where available; the eager path is the reference
     // and the one used whenever attention weights must be observed.
     bool fusedAttention = true;
+    // When set, receives every layer's output hidden states in order (for training-time probes).
+    std::vector<torch::Tensor>* layerOutputs = nullptr;
 };
 
 struct Qwen2AttentionImpl : torch::nn::Module {
