@@ -45,6 +45,11 @@ struct DemoTrainingOptions {
     // alike); the decoder can, from the rotary phases between an image token and the text before it, and
     // the probe asks it to, so that the thought's cells can be copied from the named object's tokens like
     // its colour. Not part of the written model. 0 turns it off.
+    // Measured over 2,100 steps at one thread (1,000 held-out questions), rope theta 1e4 and M-RoPE sections
+    // [0, 2, 6]: without the probe 72.9%, with it (weight 1 after layer 2) 53.3%. The probe itself is learnt
+    // at once (its loss below 0.01 nats within 800 steps, also at theta 1e6), yet the thoughts' rows and
+    // columns stayed at chance (10-11% ranked first) and the colours and counts got worse: where a token lies
+    // is readable, but the model does not learn to carry it to the answer. Off by default.
     double positionProbeWeight = 0.0;
     int64_t positionProbeLayer = 2;
     // Before the language model trains, the vision tower and the probe alone learn the scenes (the probe's
