@@ -59,7 +59,8 @@ json optionsJson(const DemoTrainingOptions& o) {
             {"questions_per_scene", o.questionsPerScene}, {"inventory_scenes", o.inventoryScenes},
             {"describe_scenes", o.describeScenes},
             {"perception_probe_weight", o.perceptionProbeWeight},
-            {"position_probe_weight", o.positionProbeWeight}, {"position_probe_layer", o.positionProbeLayer}, {"vision_warmup_steps", o.visionWarmupSteps},
+            {"position_probe_weight", o.positionProbeWeight}, {"position_probe_layer", o.positionProbeLayer},
+            {"vision_warmup_steps", o.visionWarmupSteps},
             {"vision_warmup_scenes", o.visionWarmupScenes}, {"vision_warmup_learning_rate", o.visionWarmupLearningRate},
             {"curriculum_steps", o.curriculumSteps},
             {"learning_rate", o.learningRate}, {"min_learning_rate_ratio", o.minLearningRateRatio},
@@ -320,7 +321,7 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
     torch::manual_seed(options.seed);
     models::QwenVLModel model(config);
     initializeWeights(*model, spec, options.seed);
-    // The checkpoint holds the model and the training-only perception probe; the written folder holds the model.
+    // The checkpoint holds the model and the training-only probes; the written folder holds the model.
     torch::nn::Linear probe(config.vision.outHidden, shapes::kShapeClassCount);
     torch::nn::Linear positionProbe(config.text.hiddenSize, 2 * shapes::kSceneGridCells);
     auto trainable = std::make_shared<torch::nn::Module>("DemoTraining");
