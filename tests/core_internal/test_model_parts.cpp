@@ -10,6 +10,26 @@
 using namespace headscope;
 using namespace headscope::models;
 
+namespace {
+
+// The tiny Qwen2.5-VL fixture on the CPU in float32 (callers check that it is present).
+std::unique_ptr<Session> loadTinyFixture() {
+    LoadOptions options;
+    options.device = DeviceChoice::Cpu;
+    options.dtype = DTypeChoice::Float32;
+    return Session::load(testing::fixtureDir("qwen25vl-tiny"), options);
+}
+
+// The fixture's picture with a question about it.
+PreparedInput prepareTinyPrompt(Session& session) {
+    const RgbImage image = loadImageFile(testing::fixtureDir("qwen25vl-tiny") + "/image.jpg");
+    ChatPrompt prompt;
+    prompt.userText = "What is in the picture?";
+    return session.prepare(prompt, &image);
+}
+
+}  // namespace
+
 class ModelPartsTest : public QObject {
     Q_OBJECT
 
@@ -60,14 +80,8 @@ private Q_SLOTS:
 
     void incrementalDecodingEqualsAFullForward() {
         HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
-        LoadOptions options;
-        options.device = DeviceChoice::Cpu;
-        options.dtype = DTypeChoice::Float32;
-        auto session = Session::load(testing::fixtureDir("qwen25vl-tiny"), options);
-        const RgbImage image = loadImageFile(testing::fixtureDir("qwen25vl-tiny") + "/image.jpg");
-        ChatPrompt prompt;
-        prompt.userText = "What is in the picture?";
-        PreparedInput input = session->prepare(prompt, &image);
+        const auto session = loadTinyFixture();
+        PreparedInput input = prepareTinyPrompt(*session);
         auto& impl = session->impl();
         torch::NoGradGuard noGrad;
 
@@ -108,14 +122,8 @@ private Q_SLOTS:
     // final norm turns into the returned hidden states.
     void layerOutputsAreCapturedInOrder() {
         HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
-        LoadOptions options;
-        options.device = DeviceChoice::Cpu;
-        options.dtype = DTypeChoice::Float32;
-        auto session = Session::load(testing::fixtureDir("qwen25vl-tiny"), options);
-        const RgbImage image = loadImageFile(testing::fixtureDir("qwen25vl-tiny") + "/image.jpg");
-        ChatPrompt prompt;
-        prompt.userText = "What is in the picture?";
-        PreparedInput input = session->prepare(prompt, &image);
+        const auto session = loadTinyFixture();
+        PreparedInput input = prepareTinyPrompt(*session);
         auto& impl = session->impl();
         torch::NoGradGuard noGrad;
 
