@@ -10,6 +10,7 @@
 
 #include "demo/demo_batch.h"
 #include "demo/demo_checkpoint.h"
+#include "demo/demo_loss.h"
 #include "demo/demo_model_folder.h"
 #include "headscope/bpe_training.h"
 #include "headscope/demo_training.h"
@@ -214,15 +215,15 @@ torch::Tensor probeLoss(torch::nn::Linear& probe, const torch::Tensor& features,
            double(shapes::kShapeClassCount);
 }
 
-// The position probe's loss: from the decoder's hidden state of every image token, the probe predicts the
-// token's row and column in the merged grid, read off its M-RoPE position (h - t and w - t). Summed
-// cross-entropy of the two, averaged over the image tokens.
-torch::Tensor positionProbeLoss(torch::nn::Linear& probe, const torch::Tensor& hidden, const demo::TrainingBatch& batch,
+// The position probe's loss: from the decoder's hidden state of every image token of the scenes' shared
+// prefixes, the probe predicts the token's row and column in the merged grid, read off its M-RoPE position
+// (h - t and w - t). Summed cross-entropy of the two, averaged over the image tokens.
+torch::Tensor positionProbeLoss(torch::nn::Linear& probe, const torch::Tensor& hidden, const demo::SharedPrefix& prefix,
                                 int64_t imageTokenId) {
     using torch::indexing::Slice;
-    const torch::Tensor image = batch.inputIds == imageTokenId;
-    const torch::Tensor t = batch.positions[0].index({image});
-    const torch::Tensor rows = batch.positions[1].index({image}) - t, columns = batch.positions[2].index({image}) - t;
+    const torch::Tensor image = prefix.inputIds == imageTokenId;
+    const torch::Tensor t = prefix.positions[0].index({image});
+    const torch::Tensor rows = prefix.positions[1].index({image}) - t, columns = prefix.positions[2].index({image}) - t;
     constexpr int64_t cells = shapes::kSceneGridCells;
     if (rows.max().item<int64_t>() >= cells || columns.max().item<int64_t>() >= cells)
         throw Error("demo training: the position probe names " + std::to_string(cells) + " rows and columns, but an image has more");
@@ -234,26 +235,6 @@ torch::Tensor positionProbeLoss(torch::nn::Linear& probe, const torch::Tensor& h
 
 void setLearningRate(torch::optim::Optimizer& optimizer, double lr) {
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-}
-
-// Summed cross-entropy of the batch's target tokens. `sceneFeatures` holds the vision tower's output for the
-// batch's scenes in order; each scene's rows are repeated for every conversation about it.
-// With `layerOutputs`, every decoder layer's output is appended to it.
-torch::Tensor answerLossSum(models::QwenVLModelImpl& model, const ModelConfig& config, const torch::Tensor& sceneFeatures,
-                            const demo::TrainingBatch& batch, models::DecoderRunOptions run,
-                            std::vector<torch::Tensor>* layerOutputs = nullptr) {
-    run.layerOutputs = layerOutputs;
-    const int64_t scenes = static_cast<int64_t>(batch.sequencesPerImage.size());
-    const torch::Tensor features = sceneFeatures.view({scenes, -1, sceneFeatures.size(-1)})
-                                       .repeat_interleave(torch::tensor(batch.sequencesPerImage), 0)
-                                       .reshape({-1, sceneFeatures.size(-1)});
-    const torch::Tensor embeds = models::scatterImageFeatures(model.model->embedTokens(batch.inputIds), batch.inputIds,
-                                                              config.imageTokenId, features);
-    const torch::Tensor hidden = model.decoder().forward(embeds, batch.positions, nullptr, run);
-    const torch::Tensor logits = model.logits(hidden.narrow(1, 0, hidden.size(1) - 1));  // predicts t + 1
-    return torch::nn::functional::cross_entropy(
-        logits.reshape({-1, logits.size(-1)}), batch.labels.narrow(1, 1, batch.labels.size(1) - 1).reshape({-1}),
-        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(demo::kIgnoreLabel).reduction(torch::kSum));
 }
 
 }  // namespace
@@ -391,16 +372,18 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         }
         const demo::TrainingBatch templatedBatch = builder.build(templated);
         const torch::Tensor features = model->visual(templatedBatch.pixelValues, templatedBatch.grids);
+        std::vector<const demo::TrainingBatch*> batches = {&templatedBatch};
+        demo::TrainingBatch taskBatch;
+        if (tasks > 0) {
+            taskBatch = builder.build(sceneTasks);
+            batches.push_back(&taskBatch);
+        }
+        int64_t targetTokens = 0;
+        for (const demo::TrainingBatch* batch : batches) targetTokens += batch->targetTokens;
         std::vector<torch::Tensor> layerOutputs;
         const bool probePositions = options.positionProbeWeight > 0;
-        torch::Tensor lossSum =
-            answerLossSum(*model, config, features, templatedBatch, run, probePositions ? &layerOutputs : nullptr);
-        int64_t targetTokens = templatedBatch.targetTokens;
-        if (tasks > 0) {
-            const demo::TrainingBatch taskBatch = builder.build(sceneTasks);
-            lossSum = lossSum + answerLossSum(*model, config, features, taskBatch, run);
-            targetTokens += taskBatch.targetTokens;
-        }
+        const torch::Tensor lossSum =
+            demo::answerLossSum(*model, config, features, batches, run, probePositions ? &layerOutputs : nullptr);
         const torch::Tensor loss = lossSum / double(targetTokens);  // mean over every target token of the step
         torch::Tensor objective = loss;
         if (options.perceptionProbeWeight > 0)
@@ -408,7 +391,8 @@ DemoTrainingResult trainDemoModel(const DemoTrainingOptions& options, const Trai
         double positionValue = 0;
         if (probePositions) {
             const torch::Tensor positionLoss = positionProbeLoss(
-                positionProbe, layerOutputs[size_t(options.positionProbeLayer - 1)], templatedBatch, config.imageTokenId);
+                positionProbe, layerOutputs[size_t(options.positionProbeLayer - 1)],
+                demo::sharedPrefix(templatedBatch, config.imageTokenId), config.imageTokenId);
             objective = objective + options.positionProbeWeight * positionLoss;
             positionValue = positionLoss.item<double>();
         }
