@@ -13,22 +13,6 @@ namespace {
 
 const std::string kModel = std::string(HEADSCOPE_RESOURCES_DIR) + "/models/shapes-demo";
 
-// The reference: every conversation whole, the scene's picture features repeated for each.
-torch::Tensor wholeSequenceLossSum(models::QwenVLModelImpl& model, const ModelConfig& config,
-                                   const torch::Tensor& sceneFeatures, const demo::TrainingBatch& batch) {
-    const torch::Tensor features = sceneFeatures.view({int64_t(batch.sequencesPerImage.size()), -1, sceneFeatures.size(-1)})
-                                       .repeat_interleave(torch::tensor(batch.sequencesPerImage), 0)
-                                       .reshape({-1, sceneFeatures.size(-1)});
-    auto& decoder = model.decoder();
-    const torch::Tensor embeds =
-        models::scatterImageFeatures(decoder.embedTokens(batch.inputIds), batch.inputIds, config.imageTokenId, features);
-    const torch::Tensor hidden = decoder.forward(embeds, batch.positions, nullptr, {});
-    const torch::Tensor logits = model.logits(hidden.narrow(1, 0, hidden.size(1) - 1));
-    return torch::nn::functional::cross_entropy(
-        logits.reshape({-1, logits.size(-1)}), batch.labels.narrow(1, 1, batch.labels.size(1) - 1).reshape({-1}),
-        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(demo::kIgnoreLabel).reduction(torch::kSum));
-}
-
 struct Fixture {
     std::unique_ptr<Session> session;
     std::shared_ptr<models::QwenVLModelImpl> model;
@@ -85,8 +69,8 @@ private Q_SLOTS:
         model.train();
 
         auto features = [&] { return model.visual(f.templated.pixelValues, f.templated.grids); };
-        const torch::Tensor whole = wholeSequenceLossSum(model, config, features(), f.templated) +
-                                    wholeSequenceLossSum(model, config, features(), f.inventories);
+        const torch::Tensor whole = demo::wholeConversationLossSum(model, config, features(), f.templated) +
+                                    demo::wholeConversationLossSum(model, config, features(), f.inventories);
         const auto wholeGrads = gradientsOf(model, whole);
         const torch::Tensor shared =
             demo::answerLossSum(model, config, features(), {&f.templated, &f.inventories}, {});

@@ -90,4 +90,22 @@ torch::Tensor answerLossSum(models::QwenVLModelImpl& model, const ModelConfig& c
     return sum;
 }
 
+torch::Tensor wholeConversationLossSum(models::QwenVLModelImpl& model, const ModelConfig& config,
+                                       const torch::Tensor& sceneFeatures, const TrainingBatch& batch) {
+    const int64_t scenes = static_cast<int64_t>(batch.sequencesPerImage.size());
+    const torch::Tensor features = sceneFeatures.view({scenes, -1, sceneFeatures.size(-1)})
+                                       .repeat_interleave(torch::tensor(batch.sequencesPerImage), 0)
+                                       .reshape({-1, sceneFeatures.size(-1)});
+    auto& decoder = model.decoder();
+    const torch::Tensor embeds =
+        models::scatterImageFeatures(decoder.embedTokens(batch.inputIds), batch.inputIds, config.imageTokenId, features);
+    models::DecoderRunOptions run;
+    run.fusedAttention = false;
+    const torch::Tensor hidden = decoder.forward(embeds, batch.positions, nullptr, run);
+    const torch::Tensor logits = model.logits(hidden.narrow(1, 0, hidden.size(1) - 1));  // predicts t + 1
+    return torch::nn::functional::cross_entropy(
+        logits.reshape({-1, logits.size(-1)}), batch.labels.narrow(1, 1, batch.labels.size(1) - 1).reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel).reduction(torch::kSum));
+}
+
 }  // namespace headscope::demo

@@ -30,4 +30,9 @@ torch::Tensor answerLossSum(models::QwenVLModelImpl& model, const ModelConfig& c
                             const std::vector<const TrainingBatch*>& batches, const models::DecoderRunOptions& run,
                             std::vector<torch::Tensor>* prefixLayerOutputs = nullptr);
 
+// The reference: every conversation of `batch` run whole, its scene's picture features repeated for each.
+// The shared-prefix loss is checked and timed against it.
+torch::Tensor wholeConversationLossSum(models::QwenVLModelImpl& model, const ModelConfig& config,
+                                       const torch::Tensor& sceneFeatures, const TrainingBatch& batch);
+
 }  // namespace headscope::demo
