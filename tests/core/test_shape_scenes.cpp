@@ -3,6 +3,7 @@
 #include <QtTest/QtTest>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <optional>
 #include <set>
@@ -284,6 +285,26 @@ private slots:
             }
         }
         QVERIFY(checked > 100);
+    }
+
+    // The backdrop's red fades by 30% from the left edge to the right, its blue by 30% from top to bottom;
+    // green stays. Hand-computed for a plain backdrop (240, 230, 220): at the right edge red 240 x 0.7 = 168,
+    // at column 111 240 x (1 - 0.3 x 111 / 223) = 204.2, at the bottom edge blue 220 x 0.7 = 154.
+    void backdropIsLitUnevenly() {
+        Scene scene;
+        scene.background = {240, 230, 220};
+        scene.noiseAmplitude = 0;
+        const RgbImage image = drawScene(scene);
+        auto pixel = [&](int x, int y) {
+            const size_t at = (size_t(y) * size_t(image.width) + size_t(x)) * 3;
+            return std::array<int, 3>{image.pixels[at], image.pixels[at + 1], image.pixels[at + 2]};
+        };
+        QCOMPARE(pixel(0, 0), (std::array<int, 3>{240, 230, 220}));
+        QCOMPARE(pixel(223, 0), (std::array<int, 3>{168, 230, 220}));
+        QCOMPARE(pixel(111, 0), (std::array<int, 3>{204, 230, 220}));
+        QCOMPARE(pixel(0, 223), (std::array<int, 3>{240, 230, 154}));
+        QCOMPARE(pixel(223, 223), (std::array<int, 3>{168, 230, 154}));
+        for (int x = 1; x < 224; ++x) QVERIFY(pixel(x, 50)[0] <= pixel(x - 1, 50)[0]);
     }
 
     void handBuiltSceneTargets() {

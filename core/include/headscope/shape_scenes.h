@@ -44,7 +44,7 @@ struct Scene {
     int height = kSceneSize;
     std::vector<ShapeObject> objects;  // in drawing order: later objects are drawn on top
     uint64_t seed = 0;                 // also seeds the background texture
-    std::array<uint8_t, 3> background = {235, 235, 235};
+    std::array<uint8_t, 3> background = {235, 235, 235};  // at the top left: red fades rightwards, blue downwards
     int noiseAmplitude = 0;            // 0: plain background; else grey noise in [-a, a] per pixel
 };
 
