@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "demo/demo_loss.h"
+#include "headscope/demo_training.h"
 #include "headscope/session.h"
 #include "session_impl.h"
 
@@ -34,7 +35,7 @@ const StepInputs& inputs() {
         s.samples = shapes::makeSplit(shapes::Split::Train, 8, 2024);
         const Tokenizer& tokenizer = *s.session->impl().tokenizer;
         ImageProcessorConfig imageConfig;
-        imageConfig.maxPixels = shapes::kSceneSize * shapes::kSceneSize;
+        imageConfig.maxPixels = demoModelShape().maxPixels;
         const demo::BatchBuilder builder{tokenizer, s.session->config(), imageConfig,
                                          *tokenizer.tokenToId("<|endoftext|>"), *tokenizer.tokenToId("<|im_end|>")};
         std::vector<demo::SceneQuestions> templated, inventories;

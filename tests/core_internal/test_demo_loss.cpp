@@ -4,6 +4,7 @@
 
 #include "demo/demo_loss.h"
 #include "headscope/error.h"
+#include "headscope/demo_training.h"
 #include "headscope/session.h"
 #include "session_impl.h"
 
@@ -32,7 +33,7 @@ Fixture makeFixture() {
     f.scenes = {shapes::sampleScene(7), shapes::sampleScene(8)};
     const Tokenizer& tokenizer = *f.session->impl().tokenizer;
     ImageProcessorConfig imageConfig;
-    imageConfig.maxPixels = shapes::kSceneSize * shapes::kSceneSize;
+    imageConfig.maxPixels = demoModelShape().maxPixels;
     const demo::BatchBuilder builder{tokenizer, f.session->config(), imageConfig, *tokenizer.tokenToId("<|endoftext|>"),
                                      *tokenizer.tokenToId("<|im_end|>")};
     std::vector<demo::SceneQuestions> templated, inventories;

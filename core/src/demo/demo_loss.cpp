@@ -45,8 +45,8 @@ torch::Tensor answerLossSum(models::QwenVLModelImpl& model, const ModelConfig& c
     if (batches.empty()) throw Error("demo training: no batch to score");
     auto& decoder = model.decoder();
     const SharedPrefix prefix = sharedPrefix(*batches.front(), config.imageTokenId);
-    for (const TrainingBatch* batch : batches) {
-        const SharedPrefix own = sharedPrefix(*batch, config.imageTokenId);
+    for (size_t i = 1; i < batches.size(); ++i) {
+        const SharedPrefix own = sharedPrefix(*batches[i], config.imageTokenId);
         if (own.length != prefix.length || !torch::equal(own.inputIds, prefix.inputIds) ||
             !torch::equal(own.positions, prefix.positions))
             throw Error("demo training: the batches scored together begin differently");
