@@ -14,9 +14,11 @@ case "$mode" in run | test | bench) ;; *)
     ;;
 esac
 
+# LibTorch comes from PyPI's torch wheel (it is a complete LibTorch, built with CUDA) into .venv/.
+torch_version=2.15.0
+
 packages=(
-    build-essential cmake ninja-build ccache pkg-config
-    libtorch-dev libopenblas0-openmp
+    build-essential cmake ninja-build ccache pkg-config python3-venv
     libopencv-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev libbenchmark-dev
     qt6-base-dev qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev libgl1-mesa-dev
     xvfb xauth
@@ -35,9 +37,81 @@ install_missing_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
+# LibTorch: HEADSCOPE_TORCH_DIR (a folder with share/cmake/Torch, e.g. an unpacked official LibTorch zip),
+# else torch $torch_version from PyPI in .venv/. Sets torch_cmake.
+setup_libtorch() {
+    if [ -n "${HEADSCOPE_TORCH_DIR:-}" ]; then
+        torch_cmake="$HEADSCOPE_TORCH_DIR/share/cmake"
+        return
+    fi
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    local have
+    have=$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null || true)
+    if [ "${have%%+*}" != "$torch_version" ]; then
+        echo "Installing LibTorch $torch_version (PyPI's torch wheel) into .venv/"
+        .venv/bin/pip install --disable-pip-version-check --quiet "torch==$torch_version"
+    fi
+    torch_cmake=$(.venv/bin/python -c 'import importlib.util, os; print(os.path.join(importlib.util.find_spec("torch").submodule_search_locations[0], "share", "cmake"))')
+}
+
+# The CUDA compiler and headers CMake needs to configure against a CUDA LibTorch. With the torch wheel:
+# NVIDIA's PyPI wheels of exactly the CUDA that wheel was built with, laid out as a toolkit in
+# .venv/cuda-toolkit, so that every machine, with or without a CUDA toolkit, gets the same build. With
+# HEADSCOPE_TORCH_DIR, or HEADSCOPE_CUDA_TOOLKIT=system: the machine's toolkit (nvcc on PATH or in
+# /usr/local/cuda). Sets cuda_root (empty: a CPU LibTorch, none needed).
+setup_cuda_toolkit() {
+    cuda_root=""
+    [ -e "$torch_cmake/../../lib/libtorch_cuda.so" ] || return 0
+    if [ -n "${HEADSCOPE_TORCH_DIR:-}" ] || [ "${HEADSCOPE_CUDA_TOOLKIT:-}" = system ]; then
+        local nvcc
+        nvcc=$(command -v nvcc || true)
+        [ -z "$nvcc" ] && [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc
+        [ -n "$nvcc" ] || { echo "this LibTorch is built with CUDA, but no CUDA toolkit (nvcc) was found" >&2; exit 1; }
+        cuda_root=$(dirname "$(dirname "$(readlink -f "$nvcc")")")
+        return
+    fi
+    local pin
+    pin=$(.venv/bin/python -c 'import importlib.metadata as m, re
+for r in m.requires("torch") or []:
+    found = re.match(r"cuda-toolkit\[[^]]*\]==([0-9.]+)", r.replace(" ", ""))
+    if found: print(found.group(1)); break')
+    [ -n "$pin" ] || { echo "cannot tell which CUDA the torch wheel was built with (no cuda-toolkit pin)" >&2; exit 1; }
+    local site
+    site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    if [ ! -x "$site/nvidia/cu${pin%%.*}/bin/nvcc" ]; then
+        echo "Installing NVIDIA's CUDA $pin compiler wheels into .venv/ (the CUDA the torch wheel was built with)"
+        .venv/bin/pip install --disable-pip-version-check --quiet "cuda-toolkit[nvcc,cudart]==$pin"
+    fi
+    # CMake looks for lib<name>.so in <root>/lib; the wheels ship only the versioned names.
+    local wheel="$site/nvidia/cu${pin%%.*}" view=.venv/cuda-toolkit
+    rm -rf "$view" && mkdir -p "$view/lib"
+    for d in bin include nvvm; do ln -s "$wheel/$d" "$view/$d"; done
+    for f in "$wheel"/lib/*; do
+        local name
+        name=$(basename "$f")
+        ln -sf "$f" "$view/lib/$name"
+        case "$name" in *.so.*) [ -e "$view/lib/${name%%.so.*}.so" ] || ln -s "$f" "$view/lib/${name%%.so.*}.so" ;; esac
+    done
+    cuda_root=$(readlink -f "$view")
+}
+
 build() {
+    setup_libtorch
+    setup_cuda_toolkit
+    # A build folder configured against another LibTorch or toolkit (older checkouts used Debian's LibTorch)
+    # starts afresh; ccache keeps that cheap.
+    local stamp="torch=$torch_cmake cuda=$cuda_root"
+    if [ -f build/CMakeCache.txt ] && [ "$(cat build/headscope-platform.txt 2>/dev/null)" != "$stamp" ]; then
+        echo "build/ was configured against another LibTorch or CUDA toolkit: configuring afresh"
+        rm -rf build
+    fi
     if [ ! -f build/CMakeCache.txt ]; then
-        cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+        local cuda_args=()
+        [ -n "$cuda_root" ] && cuda_args=(-DCUDAToolkit_ROOT="$cuda_root" -DCUDA_TOOLKIT_ROOT_DIR="$cuda_root"
+                                          -DCMAKE_CUDA_COMPILER="$cuda_root/bin/nvcc")
+        cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTorch_DIR="$torch_cmake/Torch" \
+            -DCMAKE_PREFIX_PATH="$torch_cmake" "${cuda_args[@]}"
+        echo "$stamp" >build/headscope-platform.txt
     fi
     cmake --build build --parallel "$(nproc)"
 }

@@ -75,6 +75,9 @@ LoadOptions loadOptionsFrom(const Arguments& args) {
     const std::string dtype = args.valueOr("dtype", "auto");
     if (!parseDTypeChoice(dtype, &options.dtype))
         throw UsageError("--dtype must be auto, fp32, bf16 or fp16, got '" + dtype + "'");
+    const std::string attention = args.valueOr("attention", "auto");
+    if (!parseAttentionChoice(attention, &options.attention))
+        throw UsageError("--attention must be auto, fused or eager, got '" + attention + "'");
     options.threads = static_cast<int>(args.intOr("threads", 0));
     if (options.threads < 0) throw UsageError("--threads must be >= 0");
     return options;

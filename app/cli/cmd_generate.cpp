@@ -31,6 +31,8 @@ int runGenerate(const Arguments& args) {
             {"model", session.info().folder},
             {"device", session.info().device},
             {"dtype", session.info().dtype},
+            {"attention", session.info().attention},
+            {"threads", session.info().threads},
             {"prompt_tokens", result.promptTokens},
             {"generated_ids", result.ids},
             {"text", result.text},
@@ -42,12 +44,18 @@ int runGenerate(const Arguments& args) {
             {"timings", {{"prefill_seconds", result.prefillSeconds},
                          {"decode_seconds", result.decodeSeconds},
                          {"prefill_tokens_per_second", prefillRate},
-                         {"decode_tokens_per_second", decodeRate}}}};
+                         {"decode_tokens_per_second", decodeRate},
+                         {"attention", session.info().attention}}},
+            {"memory", {{"parameter_bytes", session.info().parameterBytes},
+                        {"resident_bytes_after_load", session.info().residentBytesAfterLoad},
+                        {"device_bytes_after_load", session.info().deviceBytesAfterLoad}}}};
         std::puts(out.dump(1).c_str());
     } else {
-        std::printf("\n\n[%lld prompt tokens, prefill %.1f tok/s; %zu generated, decode %.1f tok/s; %s %s, %d threads]\n",
+        std::printf("\n\n[%lld prompt tokens, prefill %.1f tok/s; %zu generated, decode %.1f tok/s; %s %s, %s attention, "
+                    "%d threads]\n",
                     static_cast<long long>(result.promptTokens), prefillRate, result.ids.size(), decodeRate,
-                    session.info().device.c_str(), session.info().dtype.c_str(), session.info().threads);
+                    session.info().device.c_str(), session.info().dtype.c_str(), session.info().attention.c_str(),
+                    session.info().threads);
     }
     return 0;
 }

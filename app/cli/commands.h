@@ -36,6 +36,7 @@ private:
 // --device / --dtype / --threads.
 LoadOptions loadOptionsFrom(const Arguments& args);
 
+int runVersion(const Arguments& args);  // --version [--json]
 int runGenerate(const Arguments& args);
 int runTokenize(const Arguments& args);
 int runDump(const Arguments& args);

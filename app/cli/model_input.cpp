@@ -10,7 +10,7 @@
 namespace headscope::cli {
 
 const std::set<std::string> kModelInputOptions = {"model", "image", "pixel-values", "prompt", "system",
-                                                  "device", "dtype", "threads"};
+                                                  "device", "dtype", "threads", "attention"};
 const std::set<std::string> kDecodingOptions = {"max-new-tokens", "sample", "temperature", "top-k", "top-p", "seed"};
 
 namespace {
@@ -43,14 +43,28 @@ int64_t parseInteger(const std::string& text, const std::string& item) {
     return value;
 }
 
+std::string formatBytes(int64_t bytes) {
+    char text[32];
+    const double mib = static_cast<double>(bytes) / (1024.0 * 1024.0);
+    if (mib >= 1024.0) std::snprintf(text, sizeof text, "%.2f GiB", mib / 1024.0);
+    else std::snprintf(text, sizeof text, "%.1f MiB", mib);
+    return text;
+}
+
 }  // namespace
 
 ModelInput loadModelInput(const Arguments& args) {
     if (args.has("image") && args.has("pixel-values")) throw UsageError("give at most one of --image and --pixel-values");
     ModelInput out;
     out.session = Session::load(args.value("model"), loadOptionsFrom(args));
-    for (const auto& name : out.session->info().unusedTensors)
+    const ModelInfo& info = out.session->info();
+    for (const auto& name : info.unusedTensors)
         std::fprintf(stderr, "note: checkpoint tensor '%s' is not used by the model\n", name.c_str());
+    std::fprintf(stderr, "loaded %s: %.1fM parameters, %s of %s weights on %s%s; process resident %s\n",
+                 info.name.c_str(), static_cast<double>(info.parameterCount) / 1e6,
+                 formatBytes(info.parameterBytes).c_str(), info.dtype.c_str(), info.device.c_str(),
+                 info.deviceBytesAfterLoad >= 0 ? (" (" + formatBytes(info.deviceBytesAfterLoad) + " held there)").c_str() : "",
+                 info.residentBytesAfterLoad >= 0 ? formatBytes(info.residentBytesAfterLoad).c_str() : "unknown");
     ChatPrompt prompt;
     prompt.userText = args.value("prompt");
     if (args.has("system")) prompt.systemPrompt = args.value("system");

@@ -1,5 +1,8 @@
 // headscope: the desktop app.
 #include <QApplication>
+#include <cstdio>
+#include <cstring>
+
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QLibraryInfo>
@@ -7,10 +10,18 @@
 #include <QSettings>
 #include <QTranslator>
 
+#include "headscope/platform.h"
 #include "main_window.h"
 #include "screenshot_script.h"
 
 int main(int argc, char** argv) {
+    // Before QApplication, so that it answers on a machine without a display too.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-v") == 0) {
+            std::fputs(headscope::describePlatform(headscope::platformReport()).c_str(), stdout);
+            return 0;
+        }
+    }
     QApplication app(argc, argv);
     QApplication::setOrganizationName("HeadScope");
     QApplication::setApplicationName("HeadScope");
@@ -20,7 +31,8 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription(QApplication::translate("main", "Find and rescale the attention heads of "
                                                                      "vision-language models."));
     parser.addHelpOption();
-    parser.addVersionOption();
+    const QCommandLineOption version({"v", "version"}, QApplication::translate(
+                                                            "main", "Print HeadScope's, LibTorch's and CUDA's versions and the CUDA devices."));
     const QCommandLineOption model("model", QApplication::translate("main", "Model folder to open."), "folder");
     const QCommandLineOption image("image", QApplication::translate("main", "Image to open."), "file");
     const QCommandLineOption prompt("prompt", QApplication::translate("main", "Prompt to put in the box."), "text");
@@ -35,7 +47,7 @@ int main(int argc, char** argv) {
                                   "folder");
     const QCommandLineOption language("lang", QApplication::translate("main", "Interface language (en, zh_CN)."),
                                       "code");
-    parser.addOptions({model, image, prompt, eval, screenshot, compare, language});
+    parser.addOptions({version, model, image, prompt, eval, screenshot, compare, language});
     parser.process(app);
 
     QTranslator translator;

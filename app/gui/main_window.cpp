@@ -24,6 +24,7 @@
 #include <QVBoxLayout>
 
 #include "compare_view.h"
+#include "headscope/platform.h"
 #include "head_heat_map.h"
 #include "image_overlay_view.h"
 #include "model_worker.h"
@@ -268,7 +269,9 @@ void MainWindow::buildActions() {
                            tr("<b>HeadScope %1</b><p>Finds the attention heads that look at the image and the "
                               "ones that carry the reasoning, and rescales them live (Functional Attention "
                               "Control, arXiv 2510.10285).</p>")
-                               .arg(QStringLiteral(HEADSCOPE_VERSION_TEXT)));
+                                   .arg(QStringLiteral(HEADSCOPE_VERSION_TEXT)) +
+                               QStringLiteral("<pre>%1</pre>")
+                                   .arg(QString::fromStdString(describePlatform(platformReport())).toHtmlEscaped()));
     });
 
     device_ = new QComboBox;

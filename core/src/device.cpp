@@ -3,6 +3,12 @@
 #include <thread>
 
 #include "headscope/error.h"
+#include "headscope/platform.h"
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 8)
+#include <ATen/DeviceAccelerator.h>
+#define HEADSCOPE_DEVICE_ALLOCATOR_STATS 1
+#endif
 
 namespace headscope {
 
@@ -23,6 +29,14 @@ bool parseDTypeChoice(const std::string& text, DTypeChoice* out) {
     return true;
 }
 
+bool parseAttentionChoice(const std::string& text, AttentionChoice* out) {
+    if (text == "auto") *out = AttentionChoice::Auto;
+    else if (text == "fused" || text == "sdpa") *out = AttentionChoice::Fused;
+    else if (text == "eager") *out = AttentionChoice::Eager;
+    else return false;
+    return true;
+}
+
 int setComputeThreads(int threads) { return detail::configureThreads(threads); }
 
 namespace detail {
@@ -30,8 +44,15 @@ namespace detail {
 Placement choosePlacement(const LoadOptions& options) {
     Placement p;
     const bool cudaPresent = torch::cuda::is_available();
-    if (options.device == DeviceChoice::Cuda && !cudaPresent)
-        throw InvalidInputError("CUDA was requested but no CUDA device is available to this LibTorch build");
+    if (options.device == DeviceChoice::Cuda && !cudaPresent) {
+        const PlatformReport found = platformReport();
+        std::string what = "LibTorch " + found.torchRuntimeVersion;
+        what += found.cudaCompiled ? " with CUDA " + found.cudaBuildVersion + " compiled in" : " without CUDA";
+        if (found.cudaCompiled)
+            what += found.cudaDriverVersion.empty() ? ", no NVIDIA driver" : ", an NVIDIA driver for CUDA " + found.cudaDriverVersion;
+        throw InvalidInputError("CUDA was requested but no CUDA device is available: " + found.cudaUnavailableReason +
+                                " (found " + what + "); use --device cpu or auto");
+    }
     const bool useCuda = options.device == DeviceChoice::Cuda || (options.device == DeviceChoice::Auto && cudaPresent);
     p.device = useCuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
     switch (options.dtype) {
@@ -44,6 +65,27 @@ Placement choosePlacement(const LoadOptions& options) {
         throw InvalidInputError("fp16 needs a CUDA device (LibTorch has no fp16 matrix products on CPU); "
                                 "on CPU use fp32 or bf16");
     return p;
+}
+
+bool chooseFusedAttention(AttentionChoice choice) {
+    if (choice == AttentionChoice::Fused && !HEADSCOPE_FUSED_ATTENTION)
+        throw InvalidInputError("fused attention needs LibTorch 2.0 or later; this build has LibTorch " +
+                                std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR));
+    return choice != AttentionChoice::Eager && HEADSCOPE_FUSED_ATTENTION;
+}
+
+void synchronize(const torch::Device& device) {
+    if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
+int64_t deviceBytesAllocated(const torch::Device& device) {
+#ifdef HEADSCOPE_DEVICE_ALLOCATOR_STATS
+    if (device.is_cuda()) {
+        const auto stats = at::getDeviceAllocator(c10::kCUDA)->getDeviceStats(device.index());
+        return stats.allocated_bytes[0].current;  // [0]: the aggregate over pool kinds
+    }
+#endif
+    return -1;
 }
 
 int configureThreads(int requested) {

@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "headscope/error.h"
+#include "headscope/platform.h"
 #include "models/llava_model.h"
 #include "models/qwen_vl_model.h"
 #include "models/weight_loader.h"
@@ -109,6 +110,7 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
         impl->tokenizer = Tokenizer::fromFolder(folder);
 
     impl->placement = detail::choosePlacement(options);
+    const bool fused = detail::chooseFusedAttention(options.attention);
     ModelInfo& info = impl->info;
     info.folder = fs::absolute(dir).lexically_normal().string();
     info.name = fs::absolute(dir).lexically_normal().filename().string();
@@ -118,6 +120,7 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
     info.threads = detail::configureThreads(options.threads);
     info.device = detail::deviceLabel(impl->placement.device);
     info.dtype = detail::dtypeLabel(impl->placement.dtype);
+    info.attention = fused ? "fused" : "eager";
 
     report(0.05, "weights");
     WeightStore store(folder);
@@ -131,11 +134,15 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
                                       [&](double f, const std::string& stage) { report(0.05 + 0.95 * f, stage); });
     });
     impl->model->eval();
+    impl->model->decoder().fusedAttentionAllowed = fused;
     // Analyses differentiate with respect to gates and inputs only; weights never collect gradients.
     for (auto& parameter : impl->model->parameters()) parameter.set_requires_grad(false);
     info.parameterCount = loaded.parameterCount;
     info.parameterBytes = loaded.parameterBytes;
     info.unusedTensors = loaded.unusedTensors;
+    detail::synchronize(impl->placement.device);
+    info.residentBytesAfterLoad = residentMemoryBytes();
+    info.deviceBytesAfterLoad = detail::deviceBytesAllocated(impl->placement.device);
     report(1.0, "ready");
     return std::unique_ptr<Session>(new Session(std::move(impl)));
 }

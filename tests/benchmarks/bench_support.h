@@ -39,14 +39,15 @@ inline Session& session() {
 }
 
 // A text-only prompt of exactly `tokens` ids: the chat frame around filler text, trimmed to length.
-inline PreparedInput promptOfLength(int64_t tokens) {
+inline PreparedInput promptOfLength(const Session& s, int64_t tokens) {
     ChatPrompt prompt;
     for (int i = 0; i < tokens; ++i) prompt.userText += "ab ";
-    PreparedInput input = session().prepare(prompt, nullptr);
+    PreparedInput input = s.prepare(prompt, nullptr);
     input.inputIds.resize(static_cast<size_t>(tokens));
-    input.positionIds = computeMropePositions(input.inputIds, {}, session().config().imageTokenId, 2, &input.ropeDelta);
+    input.positionIds = computeMropePositions(input.inputIds, {}, s.config().imageTokenId, 2, &input.ropeDelta);
     return input;
 }
+inline PreparedInput promptOfLength(int64_t tokens) { return promptOfLength(session(), tokens); }
 
 // Resident-set high-water mark in MiB since the last reset (Linux /proc).
 inline double peakResidentMiB() {

@@ -18,14 +18,20 @@ namespace headscope {
 
 enum class DeviceChoice { Auto, Cpu, Cuda };
 enum class DTypeChoice { Auto, Float32, BFloat16, Float16 };
+// How the decoder computes attention when no statistic needs its probabilities. Fused is LibTorch 2.x's
+// scaled_dot_product_attention; eager (softmax of explicit scores, in query chunks) is the reference and
+// always serves the analyses that read attention weights.
+enum class AttentionChoice { Auto, Fused, Eager };
 
 bool parseDeviceChoice(const std::string& text, DeviceChoice* out);  // "auto", "cpu", "cuda"
 bool parseDTypeChoice(const std::string& text, DTypeChoice* out);    // "auto", "fp32", "bf16", "fp16"
+bool parseAttentionChoice(const std::string& text, AttentionChoice* out);  // "auto", "fused", "eager"
 
 struct LoadOptions {
     DeviceChoice device = DeviceChoice::Auto;  // Auto: CUDA when present, else CPU
     DTypeChoice dtype = DTypeChoice::Auto;     // Auto: bf16 on CUDA, fp32 on CPU
     int threads = 0;                           // CPU threads for LibTorch; 0 = one per core
+    AttentionChoice attention = AttentionChoice::Auto;  // Auto: fused where this LibTorch has it
 };
 
 struct ModelInfo {
@@ -35,9 +41,12 @@ struct ModelInfo {
     std::string configHash;  // FNV-1a 64 of config.json's bytes, hex: tells copies of one model from others
     std::string device;  // "cpu", "cuda:0"
     std::string dtype;   // "float32", "bfloat16", "float16"
+    std::string attention;  // "fused" or "eager": the path of runs that read no attention weights
     int threads = 0;
     int64_t parameterCount = 0;
     int64_t parameterBytes = 0;                // in the compute dtype, on the device
+    int64_t residentBytesAfterLoad = -1;       // the process's resident memory once loaded (-1: unknown)
+    int64_t deviceBytesAfterLoad = -1;         // on CUDA: memory LibTorch holds on the device once loaded
     std::vector<std::string> unusedTensors;    // present in the checkpoint, read by no module
 };
 

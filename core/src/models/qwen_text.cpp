@@ -1,6 +1,6 @@
 #include "models/qwen_text.h"
 
-#include <torch/version.h>
+#include "device.h"
 
 #include <limits>
 
@@ -53,11 +53,12 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
     k = repeatKv(k, numHeads / numKvHeads);
     v = repeatKv(v, numHeads / numKvHeads);
 
-#if TORCH_VERSION_MAJOR >= 2
+#if HEADSCOPE_FUSED_ATTENTION
     if (run.fusedAttention && !run.observer) {
-        torch::Tensor mask;
-        if (t > 1) mask = causalMask(pastLength, t, keys, q.options()).to(q.scalar_type());
-        auto fused = at::scaled_dot_product_attention(q, k, v, mask);
+        // One new query row (decoding) sees every key: no mask. An undefined tensor is not "no mask" to sdpa.
+        auto fused = t > 1 ? at::scaled_dot_product_attention(
+                                 q, k, v, causalMask(pastLength, t, keys, q.options()).to(q.scalar_type()))
+                           : at::scaled_dot_product_attention(q, k, v);
         if (run.headHook) fused = run.headHook->onHeadOutput(layerIndex, fused, pastLength);
         return oProj(fused.transpose(1, 2).reshape({b, t, numHeads * headDim}));
     }
@@ -147,10 +148,12 @@ torch::Tensor Qwen2TextModelImpl::forward(const torch::Tensor& embeds, const tor
     if (cache && past + t > cache->capacity)
         throw std::out_of_range("KV cache capacity " + std::to_string(cache->capacity) + " exceeded");
     auto [cos, sin] = rotaryTables(positions, embeds.scalar_type());
+    DecoderRunOptions layerRun = run;
+    layerRun.fusedAttention = run.fusedAttention && fusedAttentionAllowed;
     auto h = embeds;
     for (const auto& layer : *layers) {
         if (run.cancel && run.cancel->load()) throw RunCancelled();
-        h = layer->as<Qwen2DecoderLayerImpl>()->forward(h, cos, sin, cache, past, run);
+        h = layer->as<Qwen2DecoderLayerImpl>()->forward(h, cos, sin, cache, past, layerRun);
         if (run.layerOutputs) run.layerOutputs->push_back(h);
     }
     if (cache) cache->length = past + t;

@@ -77,6 +77,8 @@ struct Qwen2TextModelImpl : torch::nn::Module {
     torch::nn::ModuleList layers;
     RMSNorm norm{nullptr};
     torch::Tensor inverseFrequencies;  // float32, not a parameter
+    // The session's choice: false keeps every run on the eager path (the reference), whatever it asks.
+    bool fusedAttentionAllowed = true;
 
 private:
     // cos/sin [B, 1, T, head_dim] with each rotary pair taking the t, h or w position per mrope_section.
