@@ -5,6 +5,8 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -23,6 +25,7 @@
 #include "headscope/eval_records.h"
 #include "headscope/text_files.h"
 #include "head_heat_map.h"
+#include "headscope/platform.h"
 #include "headscope/random_model.h"
 #include "image_overlay_view.h"
 #include "main_window.h"
@@ -70,6 +73,22 @@ private slots:
         window_->resize(1280, 800);
         window_->show();
         QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+    }
+
+    void aboutBoxNamesTheLibTorchAndCuda() {
+        QAction* about = nullptr;
+        for (QAction* menu : window_->menuBar()->actions())
+            if (menu->menu())
+                for (QAction* action : menu->menu()->actions())
+                    if (action->text() == MainWindow::tr("&About HeadScope")) about = action;
+        QVERIFY(about);
+        QString text;
+        answerNextMessageBox(&text);
+        about->trigger();
+        const PlatformReport report = platformReport();
+        QVERIFY2(text.contains("LibTorch " + QString::fromStdString(report.torchRuntimeVersion)), qPrintable(text));
+        QVERIFY(text.contains(report.cudaCompiled ? "CUDA compiled in: yes" : "CUDA compiled in: no"));
+        QVERIFY(text.contains("CUDA devices: "));
     }
 
     void loadsAModel() {

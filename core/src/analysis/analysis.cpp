@@ -188,7 +188,6 @@ TokenExplanation explainToken(const Session& session, const PreparedInput& input
         hook.setGates(gates);
         models::DecoderRunOptions run;
         run.headHook = &hook;
-        run.fusedAttention = false;
         auto hidden = impl.model->decoder().forward(embeds, impl.positions(replay), nullptr, run);
         auto logProbs = torch::log_softmax(impl.model->logits(hidden[0][out.position]), -1);
         auto objective = logProbs[out.target];
