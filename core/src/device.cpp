@@ -69,7 +69,7 @@ Placement choosePlacement(const LoadOptions& options) {
 
 bool chooseFusedAttention(AttentionChoice choice) {
     if (choice == AttentionChoice::Fused && !HEADSCOPE_FUSED_ATTENTION)
-        throw InvalidInputError("fused attention needs LibTorch 2.0 or later; this build has LibTorch " +
+        throw InvalidInputError("fused attention needs LibTorch 2.5 or later; this build has LibTorch " +
                                 std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR));
     return choice != AttentionChoice::Eager && HEADSCOPE_FUSED_ATTENTION;
 }

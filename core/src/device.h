@@ -8,8 +8,8 @@
 #include "headscope/session.h"
 #include "torch_pch.h"
 
-// scaled_dot_product_attention came with LibTorch 2.0.
-#if TORCH_VERSION_MAJOR >= 2
+// scaled_dot_product_attention came with LibTorch 2.0, its grouped-query form (enable_gqa) with 2.5.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
 #define HEADSCOPE_FUSED_ATTENTION 1
 #else
 #define HEADSCOPE_FUSED_ATTENTION 0

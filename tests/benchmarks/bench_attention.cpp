@@ -1,7 +1,7 @@
 // Fused attention (scaled_dot_product_attention) against the eager path on the generated Qwen2-0.5B-sized
 // checkpoint, on CPU with 2 threads, in fp32 and bf16: prefill tokens/s at 400 and 2,000 prompt tokens and
-// decode tokens/s after them. Both paths run inside one benchmark, alternating, so that their ratio is
-// measured under the same machine load. Also the resident memory each precision's weights take at load.
+// decode tokens/s after them. Both paths run inside one benchmark, in the order fused, eager, eager, fused,
+// so that their ratio is measured under the same machine load. Also the resident memory each precision's weights take at load.
 // Printed, not asserted. Run with ./run.sh bench (or build/bin/bench_attention).
 #include <benchmark/benchmark.h>
 
@@ -60,10 +60,17 @@ void BM_FusedVsEager(benchmark::State& state) {
     setComputeThreads(2);
     const PreparedInput input = promptOfLength(*fused.session, promptTokens);
     const int64_t newTokens = 16;
+    // Untimed warm-up of both, then fused-eager-eager-fused: neither path gets the first, coldest run, and a
+    // drift in machine speed during the pair of runs falls on both alike.
+    Timing warm;
+    runOnce(*fused.session, promptOfLength(*fused.session, 64), 4, &warm);
+    runOnce(*eager.session, promptOfLength(*eager.session, 64), 4, &warm);
     Timing f, e;
     for (auto _ : state) {
         runOnce(*fused.session, input, newTokens, &f);
         runOnce(*eager.session, input, newTokens, &e);
+        runOnce(*eager.session, input, newTokens, &e);
+        runOnce(*fused.session, input, newTokens, &f);
     }
     state.counters["fused_prefill_tok_s"] = f.prefillTokens / f.prefillSeconds;
     state.counters["eager_prefill_tok_s"] = e.prefillTokens / e.prefillSeconds;
@@ -77,8 +84,8 @@ void BM_FusedVsEager(benchmark::State& state) {
 
 }  // namespace
 
-// range(0): 32 = fp32, 16 = bf16; range(1): prompt tokens. One iteration each: a 2,000-token fp32 prefill
-// of this model takes tens of seconds on two cores.
+// range(0): 32 = fp32, 16 = bf16; range(1): prompt tokens. One iteration (two runs of each path): a 2,000-token
+// fp32 prefill of this model takes tens of seconds on two cores.
 BENCHMARK(BM_FusedVsEager)
     ->ArgsProduct({{32, 16}, {400, 2000}})
     ->Iterations(1)

@@ -50,19 +50,24 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
         v = cache->values[layerIndex].narrow(2, 0, pastLength + t);
     }
     const int64_t keys = k.size(2);
-    k = repeatKv(k, numHeads / numKvHeads);
-    v = repeatKv(v, numHeads / numKvHeads);
 
 #if HEADSCOPE_FUSED_ATTENTION
     if (run.fusedAttention && !run.observer) {
-        // One new query row (decoding) sees every key: no mask. An undefined tensor is not "no mask" to sdpa.
-        auto fused = t > 1 ? at::scaled_dot_product_attention(
-                                 q, k, v, causalMask(pastLength, t, keys, q.options()).to(q.scalar_type()))
-                           : at::scaled_dot_product_attention(q, k, v);
+        // sdpa serves query head h from kv head h / (heads / kv heads) itself (enable_gqa): the cache is
+        // never copied out per head. A fresh prompt is plainly causal; a decoding step's single query row
+        // sees every key; only rows appended after earlier ones need an explicit mask.
+        torch::Tensor fused;
+        if (t == 1) fused = at::scaled_dot_product_attention(q, k, v, {}, 0.0, false, std::nullopt, true);
+        else if (pastLength == 0) fused = at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, std::nullopt, true);
+        else
+            fused = at::scaled_dot_product_attention(
+                q, k, v, causalMask(pastLength, t, keys, q.options()).to(q.scalar_type()), 0.0, false, std::nullopt, true);
         if (run.headHook) fused = run.headHook->onHeadOutput(layerIndex, fused, pastLength);
         return oProj(fused.transpose(1, 2).reshape({b, t, numHeads * headDim}));
     }
 #endif
+    k = repeatKv(k, numHeads / numKvHeads);
+    v = repeatKv(v, numHeads / numKvHeads);
     // Query rows in chunks: peak memory holds [B, H, chunk, keys] scores, never [B, H, T, keys].
     std::vector<torch::Tensor> chunks;
     const int64_t chunk = std::max<int64_t>(1, run.queryChunk);
