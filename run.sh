@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HeadScope set-up and entry point.
-#   ./run.sh          install missing Debian packages, build (Release) into build/, run the main program
+#   ./run.sh          install missing Debian packages and LibTorch (.venv/), build (Release) into build/, run the app
 #   ./run.sh test     the same set-up, then the whole test suite through ctest
 #   ./run.sh bench    the same set-up, then the benchmarks (printed, not asserted)
 # Idempotent: packages are installed only when missing, and the build is incremental.
@@ -51,7 +51,9 @@ setup_libtorch() {
         echo "Installing LibTorch $torch_version (PyPI's torch wheel) into .venv/"
         .venv/bin/pip install --disable-pip-version-check --quiet "torch==$torch_version"
     fi
-    torch_cmake=$(.venv/bin/python -c 'import importlib.util, os; print(os.path.join(importlib.util.find_spec("torch").submodule_search_locations[0], "share", "cmake"))')
+    # Found without importing torch (which takes seconds and warns about NumPy).
+    torch_cmake=$(.venv/bin/python -c 'import importlib.util, os
+print(os.path.join(importlib.util.find_spec("torch").submodule_search_locations[0], "share", "cmake"))')
 }
 
 # The CUDA compiler and headers CMake needs to configure against a CUDA LibTorch. With the torch wheel:

@@ -65,8 +65,8 @@ std::string accuracyLine(const std::map<std::string, std::pair<int64_t, int64_t>
 int runEval(const Arguments& args) {
     std::set<std::string> allowed = kDecodingOptions;
     allowed.insert(kRuleOptions.begin(), kRuleOptions.end());
-    allowed.insert({"model", "data", "modes", "profile", "shard", "out", "limit", "device", "dtype", "threads", "attention",
-                    "vcd-alpha", "vcd-beta", "vcd-noise-step"});
+    allowed.insert({"model", "data", "modes", "profile", "shard", "out", "limit", "device", "dtype", "threads",
+                    "attention", "vcd-alpha", "vcd-beta", "vcd-noise-step"});
     args.allowOnly(allowed);
     const std::vector<std::string> modes = parseModes(args.valueOr("modes", "vanilla,fac"));
     const bool usesFac = std::find(modes.begin(), modes.end(), "fac") != modes.end();

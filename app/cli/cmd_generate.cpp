@@ -51,8 +51,8 @@ int runGenerate(const Arguments& args) {
                         {"device_bytes_after_load", session.info().deviceBytesAfterLoad}}}};
         std::puts(out.dump(1).c_str());
     } else {
-        std::printf("\n\n[%lld prompt tokens, prefill %.1f tok/s; %zu generated, decode %.1f tok/s; %s %s, %s attention, "
-                    "%d threads]\n",
+        std::printf("\n\n[%lld prompt tokens, prefill %.1f tok/s; %zu generated, decode %.1f tok/s; "
+                    "%s %s, %s attention, %d threads]\n",
                     static_cast<long long>(result.promptTokens), prefillRate, result.ids.size(), decodeRate,
                     session.info().device.c_str(), session.info().dtype.c_str(), session.info().attention.c_str(),
                     session.info().threads);

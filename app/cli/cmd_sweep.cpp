@@ -97,8 +97,8 @@ void drawPlots(const std::string& out, const std::vector<EvalRecord>& records, c
 int runSweep(const Arguments& args) {
     std::set<std::string> allowed = kDecodingOptions;
     allowed.insert(kRuleOptions.begin(), kRuleOptions.end());
-    allowed.insert({"model", "data", "out", "limit", "device", "dtype", "threads", "attention", "l-perc-values", "l-reas-values",
-                    "g-perc-values", "g-reas-values", "fractions"});
+    allowed.insert({"model", "data", "out", "limit", "device", "dtype", "threads", "attention", "l-perc-values",
+                    "l-reas-values", "g-perc-values", "g-reas-values", "fractions"});
     args.allowOnly(allowed);
     const std::string out = args.value("out");
     const EvalDataset dataset = readDatasetForRun(args);

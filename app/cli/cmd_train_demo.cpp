@@ -89,7 +89,8 @@ int runTrainDemo(const Arguments& args) {
 }
 
 int runEvalDemo(const Arguments& args) {
-    args.allowOnly({"model", "count", "fac-count", "calibration-count", "gallery", "threads", "device", "dtype", "attention"});
+    args.allowOnly(
+        {"model", "count", "fac-count", "calibration-count", "gallery", "threads", "device", "dtype", "attention"});
     writeDemoReport(demoReportOptionsFrom(args, args.value("model")));
     return 0;
 }

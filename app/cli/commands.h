@@ -33,7 +33,7 @@ private:
     std::set<std::string> flags_;
 };
 
-// --device / --dtype / --threads.
+// --device / --dtype / --threads / --attention.
 LoadOptions loadOptionsFrom(const Arguments& args);
 
 int runVersion(const Arguments& args);  // --version [--json]

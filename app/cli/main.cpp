@@ -15,7 +15,8 @@ void printUsage() {
         "\n"
         "commands:\n"
         "  generate   --model DIR [--image FILE] --prompt TEXT [--system TEXT] [--max-new-tokens N]\n"
-        "             [--device auto|cpu|cuda] [--dtype auto|fp32|bf16|fp16] [--threads N] [--attention auto|fused|eager]\n"
+        "             [--device auto|cpu|cuda] [--dtype auto|fp32|bf16|fp16] [--threads N]\n"
+        "             [--attention auto|fused|eager]\n"
         "             [--sample] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--json]\n"
         "  tokenize   --model DIR [--text TEXT | < file] [--decode]\n"
         "  dump       --model DIR (--image FILE | --pixel-values FILE.safetensors) --prompt TEXT\n"
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     try {
         const headscope::cli::Arguments args = headscope::cli::Arguments::parse(argc - 2, argv + 2);
-        if (command == "--version" || command == "version") return headscope::cli::runVersion(args);
+        if (command == "--version") return headscope::cli::runVersion(args);
         if (command == "generate") return headscope::cli::runGenerate(args);
         if (command == "tokenize") return headscope::cli::runTokenize(args);
         if (command == "dump") return headscope::cli::runDump(args);

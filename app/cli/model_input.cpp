@@ -60,11 +60,14 @@ ModelInput loadModelInput(const Arguments& args) {
     const ModelInfo& info = out.session->info();
     for (const auto& name : info.unusedTensors)
         std::fprintf(stderr, "note: checkpoint tensor '%s' is not used by the model\n", name.c_str());
+    const std::string onDevice =
+        info.deviceBytesAfterLoad >= 0 ? " (" + formatBytes(info.deviceBytesAfterLoad) + " held there)" : "";
+    const std::string resident =
+        info.residentBytesAfterLoad >= 0 ? formatBytes(info.residentBytesAfterLoad) : std::string("unknown");
     std::fprintf(stderr, "loaded %s: %.1fM parameters, %s of %s weights on %s%s; process resident %s\n",
                  info.name.c_str(), static_cast<double>(info.parameterCount) / 1e6,
-                 formatBytes(info.parameterBytes).c_str(), info.dtype.c_str(), info.device.c_str(),
-                 info.deviceBytesAfterLoad >= 0 ? (" (" + formatBytes(info.deviceBytesAfterLoad) + " held there)").c_str() : "",
-                 info.residentBytesAfterLoad >= 0 ? formatBytes(info.residentBytesAfterLoad).c_str() : "unknown");
+                 formatBytes(info.parameterBytes).c_str(), info.dtype.c_str(), info.device.c_str(), onDevice.c_str(),
+                 resident.c_str());
     ChatPrompt prompt;
     prompt.userText = args.value("prompt");
     if (args.has("system")) prompt.systemPrompt = args.value("system");

@@ -31,8 +31,10 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription(QApplication::translate("main", "Find and rescale the attention heads of "
                                                                      "vision-language models."));
     parser.addHelpOption();
-    const QCommandLineOption version({"v", "version"}, QApplication::translate(
-                                                            "main", "Print HeadScope's, LibTorch's and CUDA's versions and the CUDA devices."));
+    // Answered above; listed so that --help shows it.
+    const QCommandLineOption version(
+        {"v", "version"},
+        QApplication::translate("main", "Print HeadScope's, LibTorch's and CUDA's versions and the CUDA devices."));
     const QCommandLineOption model("model", QApplication::translate("main", "Model folder to open."), "folder");
     const QCommandLineOption image("image", QApplication::translate("main", "Image to open."), "file");
     const QCommandLineOption prompt("prompt", QApplication::translate("main", "Prompt to put in the box."), "text");

@@ -49,7 +49,8 @@ Placement choosePlacement(const LoadOptions& options) {
         std::string what = "LibTorch " + found.torchRuntimeVersion;
         what += found.cudaCompiled ? " with CUDA " + found.cudaBuildVersion + " compiled in" : " without CUDA";
         if (found.cudaCompiled)
-            what += found.cudaDriverVersion.empty() ? ", no NVIDIA driver" : ", an NVIDIA driver for CUDA " + found.cudaDriverVersion;
+            what += found.cudaDriverVersion.empty() ? ", no NVIDIA driver"
+                                                    : ", an NVIDIA driver for CUDA " + found.cudaDriverVersion;
         throw InvalidInputError("CUDA was requested but no CUDA device is available: " + found.cudaUnavailableReason +
                                 " (found " + what + "); use --device cpu or auto");
     }

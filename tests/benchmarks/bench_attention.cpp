@@ -1,7 +1,8 @@
 // Fused attention (scaled_dot_product_attention) against the eager path on the generated Qwen2-0.5B-sized
 // checkpoint, on CPU with 2 threads, in fp32 and bf16: prefill tokens/s at 400 and 2,000 prompt tokens and
 // decode tokens/s after them. Both paths run inside one benchmark, in the order fused, eager, eager, fused,
-// so that their ratio is measured under the same machine load. Also the resident memory each precision's weights take at load.
+// so that their ratio is measured under the same machine load. Also the resident memory each precision's
+// weights take at load.
 // Printed, not asserted. Run with ./run.sh bench (or build/bin/bench_attention).
 #include <benchmark/benchmark.h>
 

@@ -59,9 +59,10 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
         torch::Tensor fused;
         if (t == 1) fused = at::scaled_dot_product_attention(q, k, v, {}, 0.0, false, std::nullopt, true);
         else if (pastLength == 0) fused = at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, std::nullopt, true);
-        else
-            fused = at::scaled_dot_product_attention(
-                q, k, v, causalMask(pastLength, t, keys, q.options()).to(q.scalar_type()), 0.0, false, std::nullopt, true);
+        else {
+            const auto mask = causalMask(pastLength, t, keys, q.options()).to(q.scalar_type());
+            fused = at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, std::nullopt, true);
+        }
         if (run.headHook) fused = run.headHook->onHeadOutput(layerIndex, fused, pastLength);
         return oProj(fused.transpose(1, 2).reshape({b, t, numHeads * headDim}));
     }
