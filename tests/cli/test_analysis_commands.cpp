@@ -144,7 +144,7 @@ private slots:
         for (size_t i = 0; i < expectedClasses.size(); ++i)
             QCOMPARE(std::string(headClassName(static_cast<HeadClass>(saved.headClass.data[i]))),
                      expectedClasses[i]);
-        QVERIFY(maxAbsDiff(saved.visualShare.data, sv_.data) <= 1e-5);
+        QVERIFY(maxAbsDiff(saved.visualShare, sv_) <= 1e-5);
         QCOMPARE(saved.gain.data, expectedGains);
         QCOMPARE(saved.contribution.data, std::vector<float>(sv_.data.size(), 0.0f));  // no --contrib
     }
@@ -263,7 +263,7 @@ private slots:
         QVERIFY(!QFile::exists(csv + ".partial"));
 
         const HeadProfile saved = loadProfile(base.toStdString());
-        QVERIFY(maxAbsDiff(saved.contribution.data, gradGate_.data) <= 1e-4);
+        QVERIFY(maxAbsDiff(saved.contribution, gradGate_) <= 1e-4);
         QCOMPARE(saved.headClass.data, classifyHeads(saved.visualShare, FacRule{}).classes.data);
     }
 

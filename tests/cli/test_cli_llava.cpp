@@ -53,7 +53,7 @@ private slots:
                                  "gains_logits_last", "gains_logits_first8", "grad_gate"}) {
             const FloatArray a = referenceFloats(dump, name), b = referenceFloats(ref, name);
             QCOMPARE(a.shape, b.shape);
-            QVERIFY2(maxAbsDiff(a.data, b.data) <= 1e-4, name);
+            QVERIFY2(maxAbsDiff(a, b) <= 1e-4, name);
         }
     }
 

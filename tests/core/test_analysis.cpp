@@ -68,8 +68,8 @@ private slots:
         const FloatArray row = referenceFloats(*reference_, "attn_last");
         QCOMPARE(a.statistics.visualShare.shape, sv.shape);
         QCOMPARE(a.queryRow.shape, row.shape);
-        const double svDiff = maxAbsDiff(a.statistics.visualShare.data, sv.data);
-        const double rowDiff = maxAbsDiff(a.queryRow.data, row.data);
+        const double svDiff = maxAbsDiff(a.statistics.visualShare, sv);
+        const double rowDiff = maxAbsDiff(a.queryRow, row);
         qInfo("sv max abs diff %.3g, attn_last max abs diff %.3g", svDiff, rowDiff);
         QVERIFY(svDiff <= 1e-5);
         QVERIFY(rowDiff <= 1e-5);
@@ -103,9 +103,9 @@ private slots:
 
     void gainsMatchTheReference() {
         const AnalyzedPrefill a = prefillAnalyzed(*session_, input_, referenceGains());
-        const double lastDiff = maxAbsDiff(a.logits.lastLogits.data, referenceFloats(*reference_, "gains_logits_last").data);
+        const double lastDiff = maxAbsDiff(a.logits.lastLogits, referenceFloats(*reference_, "gains_logits_last"));
         const double firstDiff =
-            maxAbsDiff(a.logits.leadingLogits.data, referenceFloats(*reference_, "gains_logits_first8").data);
+            maxAbsDiff(a.logits.leadingLogits, referenceFloats(*reference_, "gains_logits_first8"));
         qInfo("gains: logits_last %.3g, logits_first8 %.3g", lastDiff, firstDiff);
         QVERIFY(lastDiff <= 1e-4);
         QVERIFY(firstDiff <= 1e-4);
@@ -125,7 +125,7 @@ private slots:
         eager.dtype = DTypeChoice::Float32;
         eager.attention = AttentionChoice::Eager;
         QCOMPARE(Session::load(f_.dir, eager)->prefill(input_, 8).lastLogits.data, plain.logits.lastLogits.data);
-        QVERIFY(maxAbsDiff(session_->prefill(input_, 8).lastLogits.data, plain.logits.lastLogits.data) <= 1e-5);
+        QVERIFY(maxAbsDiff(session_->prefill(input_, 8).lastLogits, plain.logits.lastLogits) <= 1e-5);
     }
 
     void gainZeroEqualsZeroAblation() {
@@ -160,7 +160,7 @@ private slots:
         const TokenExplanation e = explainToken(*session_, input_, {target}, 0);
         QCOMPARE(e.target, target);
         QCOMPARE(e.position, int64_t(input_.inputIds.size()) - 1);
-        const double diff = maxAbsDiff(e.gateGradient.data, referenceFloats(*reference_, "grad_gate").data);
+        const double diff = maxAbsDiff(e.gateGradient, referenceFloats(*reference_, "grad_gate"));
         qInfo("grad_gate max abs diff %.3g", diff);
         QVERIFY(diff <= 1e-4);
         QVERIFY(std::abs(e.logProbability - json_.at("grad_gate").at("logp_target").get<float>()) < 1e-4);

@@ -135,8 +135,8 @@ private Q_SLOTS:
         const PrefillOutput b = fused->prefill(input, 16);
         QCOMPARE(a.lastLogits.shape, b.lastLogits.shape);
         QCOMPARE(a.leadingLogits.shape, b.leadingLogits.shape);
-        const double last = maxAbsDiff(a.lastLogits.data, b.lastLogits.data);
-        const double every = maxAbsDiff(a.leadingLogits.data, b.leadingLogits.data);
+        const double last = maxAbsDiff(a.lastLogits, b.lastLogits);
+        const double every = maxAbsDiff(a.leadingLogits, b.leadingLogits);
         qInfo("%s: %zu prompt tokens; fused vs eager max |diff| %.3g at the last position, %.3g over all positions "
               "(largest logit %.3g)",
               qPrintable(which), input.inputIds.size(), last, every, largestMagnitude(a.lastLogits.data));
@@ -174,7 +174,7 @@ private Q_SLOTS:
         const PrefillOutput a = fp32->prefill(input, 16);
         const PrefillOutput b = bf16->prefill(input, 16);
         const double scale = largestMagnitude(a.lastLogits.data);
-        const double diff = maxAbsDiff(a.lastLogits.data, b.lastLogits.data);
+        const double diff = maxAbsDiff(a.lastLogits, b.lastLogits);
         qInfo("%s: bf16 vs fp32 last-position logits max |diff| %.3g, largest logit %.3g", qPrintable(which), diff, scale);
         // bf16 keeps 8 significant bits (relative step 2^-8 = 0.39%). Each of a layer's few matrix products rounds
         // its inputs once and accumulates in fp32, so the error grows with depth, not with width: a few

@@ -81,15 +81,15 @@ private slots:
         QCOMPARE(input.inputIds, referenceInts(*reference_, "input_ids").data);
         const FloatArray pixels = referenceFloats(*reference_, "pixel_values");
         QCOMPARE(input.image->pixelValues.shape, pixels.shape);
-        QVERIFY(maxAbsDiff(input.image->pixelValues.data, pixels.data) <= 1e-5);
+        QVERIFY(maxAbsDiff(input.image->pixelValues, pixels) <= 1e-5);
         QVERIFY(!input.multimodalRope);
         for (int64_t i = 0; i < int64_t(input.inputIds.size()); ++i) QCOMPARE(input.positionIds.data[size_t(i)], i);
     }
 
     void logitsMatch() {
         const PrefillOutput out = session_->prefill(input_, 8);
-        const double last = maxAbsDiff(out.lastLogits.data, referenceFloats(*reference_, "logits_last").data);
-        const double first = maxAbsDiff(out.leadingLogits.data, referenceFloats(*reference_, "logits_first8").data);
+        const double last = maxAbsDiff(out.lastLogits, referenceFloats(*reference_, "logits_last"));
+        const double first = maxAbsDiff(out.leadingLogits, referenceFloats(*reference_, "logits_first8"));
         qInfo("logits_last %.3g, logits_first8 %.3g", last, first);
         QVERIFY(last <= 1e-4);
         QVERIFY(first <= 1e-4);
@@ -103,8 +103,8 @@ private slots:
 
     void headStatisticsMatch() {
         const AnalyzedPrefill a = prefillAnalyzed(*session_, input_, {});
-        const double sv = maxAbsDiff(a.statistics.visualShare.data, referenceFloats(*reference_, "sv").data);
-        const double row = maxAbsDiff(a.queryRow.data, referenceFloats(*reference_, "attn_last").data);
+        const double sv = maxAbsDiff(a.statistics.visualShare, referenceFloats(*reference_, "sv"));
+        const double row = maxAbsDiff(a.queryRow, referenceFloats(*reference_, "attn_last"));
         qInfo("sv %.3g, attn_last %.3g", sv, row);
         QVERIFY(sv <= 1e-5);
         QVERIFY(row <= 1e-5);
@@ -128,8 +128,8 @@ private slots:
         QCOMPARE(unitLogits, Session::load(dir_, eager)->prefill(input_, 8).lastLogits.data);
         QVERIFY(maxAbsDiff(unitLogits, session_->prefill(input_, 8).lastLogits.data) <= 1e-5);
         const AnalyzedPrefill a = prefillAnalyzed(*session_, input_, referenceGains());
-        QVERIFY(maxAbsDiff(referenceGains().gains.data, referenceFloats(*reference_, "gains").data) == 0);
-        const double last = maxAbsDiff(a.logits.lastLogits.data, referenceFloats(*reference_, "gains_logits_last").data);
+        QVERIFY(maxAbsDiff(referenceGains().gains, referenceFloats(*reference_, "gains")) == 0);
+        const double last = maxAbsDiff(a.logits.lastLogits, referenceFloats(*reference_, "gains_logits_last"));
         qInfo("gains logits_last %.3g", last);
         QVERIFY(last <= 1e-4);
         const AnalyzedGeneration g = generateAnalyzed(*session_, input_, greedy(), referenceGains(), {});
@@ -139,7 +139,7 @@ private slots:
     void gateGradientMatches() {
         const int64_t target = json_.at("grad_gate").at("target_token").get<int64_t>();
         const TokenExplanation e = explainToken(*session_, input_, {target}, 0);
-        const double diff = maxAbsDiff(e.gateGradient.data, referenceFloats(*reference_, "grad_gate").data);
+        const double diff = maxAbsDiff(e.gateGradient, referenceFloats(*reference_, "grad_gate"));
         qInfo("grad_gate %.3g", diff);
         QVERIFY(diff <= 1e-4);
         QVERIFY(std::abs(e.logProbability - json_.at("grad_gate").at("logp_target").get<float>()) < 1e-4);

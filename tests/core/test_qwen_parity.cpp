@@ -50,7 +50,7 @@ private slots:
         QCOMPARE((std::vector<int64_t>{input.image->grid.t, input.image->grid.h, input.image->grid.w}), grid.data);
         const FloatArray pixels = referenceFloats(*reference_, "pixel_values");
         QCOMPARE(input.image->pixelValues.shape, pixels.shape);
-        const double diff = maxAbsDiff(input.image->pixelValues.data, pixels.data);
+        const double diff = maxAbsDiff(input.image->pixelValues, pixels);
         qInfo("pixel_values max abs diff %.3g", diff);
         QVERIFY2(diff <= 1e-5, "pixel values must match Pillow's resampling");
         QCOMPARE(input.positionIds.data, referenceInts(*reference_, "position_ids").data);
@@ -62,10 +62,10 @@ private slots:
 
         const FloatArray last = referenceFloats(*reference_, "logits_last");
         QCOMPARE(out.lastLogits.shape, last.shape);
-        const double lastDiff = maxAbsDiff(out.lastLogits.data, last.data);
+        const double lastDiff = maxAbsDiff(out.lastLogits, last);
         const FloatArray first8 = referenceFloats(*reference_, "logits_first8");
         QCOMPARE(out.leadingLogits.shape, first8.shape);
-        const double firstDiff = maxAbsDiff(out.leadingLogits.data, first8.data);
+        const double firstDiff = maxAbsDiff(out.leadingLogits, first8);
         qInfo("logits_last max abs diff %.3g, logits_first8 max abs diff %.3g", lastDiff, firstDiff);
         QVERIFY(lastDiff <= 1e-4);
         QVERIFY(firstDiff <= 1e-4);

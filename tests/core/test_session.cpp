@@ -262,7 +262,7 @@ private slots:
         QCOMPARE(bf16->info().parameterBytes, session_->info().parameterBytes / 2);
         const PrefillOutput low = bf16->prefill(input_, 0);
         const PrefillOutput full = session_->prefill(input_, 0);
-        const double diff = headscope::testing::maxAbsDiff(low.lastLogits.data, full.lastLogits.data);
+        const double diff = headscope::testing::maxAbsDiff(low.lastLogits, full.lastLogits);
         qInfo("bf16 vs fp32 last logits: max abs diff %.3g", diff);
         QVERIFY(diff < 0.1);  // bf16 keeps 8 significant bits; the logits here are of order 1
         options.dtype = DTypeChoice::Float16;

@@ -1,6 +1,8 @@
 // Access to a fixture's reference.json and reference.safetensors (the numbers transformers produced).
 #pragma once
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -29,12 +31,25 @@ inline Int64Array referenceInts(const SafetensorsFile& file, const std::string& 
     return Int64Array(view->shape, toInt64Vector(*view));
 }
 
+// Largest |a[i] - b[i]|. Infinite when the lengths differ or either side holds a NaN or an infinity, so that a
+// check `<= tolerance` fails on a missing, truncated or broken output instead of passing it.
 template <typename A, typename B>
 double maxAbsDiff(const A& a, const B& b) {
+    if (a.size() != b.size()) return std::numeric_limits<double>::infinity();
     double worst = 0;
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-        worst = std::max(worst, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
+    for (size_t i = 0; i < a.size(); ++i) {
+        const double x = static_cast<double>(a[i]), y = static_cast<double>(b[i]);
+        if (!std::isfinite(x) || !std::isfinite(y)) return std::numeric_limits<double>::infinity();
+        worst = std::max(worst, std::abs(x - y));
+    }
     return worst;
+}
+
+// The same for shaped arrays, which must also agree in shape.
+template <typename T, typename U>
+double maxAbsDiff(const Array<T>& a, const Array<U>& b) {
+    if (a.shape != b.shape) return std::numeric_limits<double>::infinity();
+    return maxAbsDiff(a.data, b.data);
 }
 
 // The qwen25vl-tiny fixture loaded in fp32 on CPU with its reference files, and its prompt prepared with
