@@ -2,6 +2,7 @@
 // on the fixture, and gains of exactly 1 leave every number unchanged.
 #include <QtTest/QtTest>
 
+#include "analysis/head_control_hook.h"
 #include "fixtures.h"
 #include "generation.h"
 #include "reference.h"
@@ -52,6 +53,24 @@ private Q_SLOTS:
         auto [hookFirst, hookLast] = run(&ones);
         QVERIFY(torch::equal(plainFirst, hookFirst));
         QVERIFY(torch::equal(plainLast, hookLast));
+    }
+
+    // generateControlled skips the hook when every gain is 1, so that shortcut alone proves nothing about the
+    // hook. Here generation goes through the app's own hook with gains of exactly 1, and must not move a bit.
+    void unitGainsThroughTheHookGenerateBitForBit() {
+        HeadControl unit;
+        unit.gains = FloatArray({4, 4}, std::vector<float>(16, 1.0f));
+        analysis::HeadControlHook hook(unit, 4, 4, session_->impl().placement.device);
+        GenerationOptions options;
+        options.maxNewTokens = 12;
+        options.stopTokenIds = {-1};
+        models::DecoderRunOptions run;
+        run.headHook = &hook;
+        const GenerationResult hooked = headscope::detail::runGeneration(session_->impl(), input_, options, {}, nullptr, run);
+        const GenerationResult plain = headscope::detail::runGeneration(session_->impl(), input_, options, {}, nullptr, {});
+        QCOMPARE(hooked.ids.size(), size_t(12));
+        QCOMPARE(hooked.ids, plain.ids);
+        QCOMPARE(hooked.logprobs, plain.logprobs);  // float equality: bit for bit
     }
 
     void gainsMatchTheReference() {
