@@ -121,12 +121,14 @@ private slots:
     }
 
     void gainsOptionErrors() {
+        QTemporaryDir dir;
+        const QString out = dir.filePath("never.safetensors");
         for (const QString& bad : {QStringLiteral("0:1"), QStringLiteral("0:1:x"), QStringLiteral("9:0:1.5"),
                                    QStringLiteral("a:b:c")}) {
-            const CliRun run = runCli({"dump", "--model", model_, "--prompt", "x", "--out", "/tmp/never.safetensors",
-                                    "--gains", bad});
+            const CliRun run = runCli({"dump", "--model", model_, "--prompt", "x", "--out", out, "--gains", bad});
             QCOMPARE(run.exitCode, 2);
             QVERIFY2(run.err.contains("--gains"), run.err.constData());
+            QVERIFY(!QFileInfo::exists(out));  // a refused command writes nothing
         }
     }
 

@@ -72,7 +72,11 @@ class DemoModelTest : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY2(fs::exists(kModel + "/model.safetensors"), kModel.c_str());
-        session_ = Session::load(kModel);
+        // CPU fp32: the figures checked below are the CPU reference's, whatever device the build could use.
+        LoadOptions options;
+        options.device = DeviceChoice::Cpu;
+        options.dtype = DTypeChoice::Float32;
+        session_ = Session::load(kModel, options);
     }
 
     void folderIsAStandardQwen25VlFolder() {
