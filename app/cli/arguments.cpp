@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdlib>
 
 #include "commands.h"
@@ -57,6 +58,8 @@ double Arguments::numberOr(const std::string& name, double fallback) const {
     char* end = nullptr;
     const double v = std::strtod(it->second.c_str(), &end);
     if (it->second.empty() || *end != '\0') throw UsageError("--" + name + " expects a number, got '" + it->second + "'");
+    // strtod reads "nan" and "inf"; no option of ours means either.
+    if (!std::isfinite(v)) throw UsageError("--" + name + " expects a finite number, got '" + it->second + "'");
     return v;
 }
 
@@ -78,8 +81,11 @@ LoadOptions loadOptionsFrom(const Arguments& args) {
     const std::string attention = args.valueOr("attention", "auto");
     if (!parseAttentionChoice(attention, &options.attention))
         throw UsageError("--attention must be auto, fused or eager, got '" + attention + "'");
-    options.threads = static_cast<int>(args.intOr("threads", 0));
-    if (options.threads < 0) throw UsageError("--threads must be >= 0");
+    const int64_t threads = args.intOr("threads", 0);
+    if (threads < 0 || threads > kMaxComputeThreads)
+        throw UsageError("--threads must be between 0 (one per core) and " + std::to_string(kMaxComputeThreads) +
+                         ", got " + std::to_string(threads));
+    options.threads = static_cast<int>(threads);
     return options;
 }
 

@@ -119,8 +119,15 @@ GenerationOptions decodingFrom(const Arguments& args, const Session& session) {
     s.topK = args.intOr("top-k", session.generationDefaults().topK);
     s.topP = args.numberOr("top-p", session.generationDefaults().topP);
     s.seed = static_cast<uint64_t>(args.intOr("seed", 0));
-    if (s.topP <= 0 || s.topP > 1) throw UsageError("--top-p must be in (0, 1]");
-    if (s.topK < 0) throw UsageError("--top-k must be >= 0");
+    // A value the user did not give comes from the model folder's generation_config.json: say so.
+    const auto source = [&](const char* option, const char* field) {
+        return args.has(option) ? std::string("--") + option
+                                : session.info().folder + "/generation_config.json: " + field;
+    };
+    if (!(s.topP > 0 && s.topP <= 1)) throw UsageError(source("top-p", "top_p") + " must be in (0, 1]");
+    if (s.topK < 0) throw UsageError(source("top-k", "top_k") + " must be >= 0");
+    if (!(s.temperature >= 0 && std::isfinite(s.temperature)))
+        throw UsageError(source("temperature", "temperature") + " must be a finite number >= 0");
     return options;
 }
 

@@ -90,6 +90,9 @@ int64_t deviceBytesAllocated(const torch::Device& device) {
 }
 
 int configureThreads(int requested) {
+    if (requested < 0 || requested > kMaxComputeThreads)
+        throw InvalidInputError("thread count " + std::to_string(requested) + " is outside 0 (one per core) to " +
+                                std::to_string(kMaxComputeThreads));
     int threads = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
     if (threads <= 0) threads = 1;
     torch::set_num_threads(threads);

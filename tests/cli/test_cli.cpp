@@ -154,6 +154,28 @@ private slots:
         run = runCli({"frobnicate"});
         QCOMPARE(run.exitCode, 2);
     }
+
+    // Numbers that would make the engine misbehave are refused with the option's name: a thread count that
+    // would spawn threads until the system gives out, and non-finite or out-of-range sampling values.
+    void numericOptionsAreBounded() {
+        const QList<QPair<QStringList, QByteArray>> cases = {
+            {{"--threads", "100000"}, "--threads must be between 0 (one per core) and 1024, got 100000"},
+            {{"--threads", "-1"}, "--threads must be between"},
+            {{"--temperature", "nan"}, "--temperature expects a finite number, got 'nan'"},
+            {{"--temperature", "inf"}, "--temperature expects a finite number"},
+            {{"--temperature", "-0.5"}, "--temperature must be a finite number >= 0"},
+            {{"--top-p", "1.5"}, "--top-p must be in (0, 1]"},
+            {{"--top-p", "nan"}, "--top-p expects a finite number"},
+            {{"--top-k", "-3"}, "--top-k must be >= 0"},
+        };
+        for (const auto& [options, message] : cases) {
+            const CliRun run =
+                runCli(QStringList{"generate", "--model", model_, "--prompt", "x", "--max-new-tokens", "1"} + options);
+            QCOMPARE(run.exitCode, 2);
+            QVERIFY2(run.err.contains(message), run.err.constData());
+            QVERIFY(run.out.isEmpty());
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(CliTest)

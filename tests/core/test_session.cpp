@@ -9,6 +9,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "expect_error.h"
 #include "fixtures.h"
 #include "headscope/error.h"
 #include "headscope/session.h"
@@ -218,6 +219,16 @@ private slots:
         ChatPrompt longText;
         for (int i = 0; i < 300; ++i) longText.userText += " word";
         QVERIFY_THROWS_EXCEPTION(InvalidInputError, small->prepare(longText, nullptr));
+    }
+
+    void threadCountsAreBounded() {
+        using headscope::testing::expectInvalid;
+        expectInvalid([] { setComputeThreads(100000); }, "thread count 100000 is outside 0 (one per core) to 1024");
+        expectInvalid([] { setComputeThreads(-1); }, "thread count -1");
+        LoadOptions options = cpuFloat32();
+        options.threads = 5000;
+        expectInvalid([&] { Session::load(headscope::testing::fixtureDir(kFixture), options); }, "thread count 5000");
+        QCOMPARE(setComputeThreads(2), 2);
     }
 
     void textOnlyPromptsRun() {

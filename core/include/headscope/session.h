@@ -152,7 +152,8 @@ ImageInputShape imageInputShape(const ModelConfig& config, const ImageProcessorC
                                 const ClipProcessorConfig& clip, int64_t width, int64_t height);
 
 // Sets LibTorch's CPU thread count for every session of the process (0 = one per core); returns the count
-// in effect.
+// in effect. Throws InvalidInputError beyond kMaxComputeThreads (each thread is an OS thread and a stack).
+constexpr int kMaxComputeThreads = 1024;
 int setComputeThreads(int threads);
 
 // Multimodal RoPE positions (t, h, w) for a sequence with image pad runs, as transformers' get_rope_index
