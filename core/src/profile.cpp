@@ -1,6 +1,6 @@
-// Head profiles on disk: NAME.safetensors (the [layers, heads] tables) is written first, then NAME.json (the
-// settings, naming the tensor file), each through a temporary file and a rename, so that a reader never
-// sees a half-written file nor a JSON whose tensor file does not exist yet.
+// Head profiles on disk: NAME.safetensors (the [layers, heads] tables) and NAME.json (the settings, naming
+// the tensor file). Both are written to temporary files first and renamed into place last, tables first, so
+// that a failed write changes neither and a reader never sees a JSON whose tensor file does not exist yet.
 #include "headscope/profile.h"
 
 #include "headscope/error.h"
@@ -216,8 +216,13 @@ void saveProfile(const std::string& base, const HeadProfile& profile) {
     const std::string tensorPath = stem + kTensorSuffix;
     // The JSON text is built before any file is written, so a refusal leaves the old pair intact.
     const std::string text = profile_detail::profileToJson(profile, fileNameOf(tensorPath)).dump(4) + "\n";
-    writeSafetensors(tensorPath, tablesToWrite(profile), {{"format", kProfileFormat}});
-    writeTextFileAtomically(stem + kJsonSuffix, text);
+    // Both halves are written in full before either replaces its predecessor.
+    StagedFile tables(tensorPath);
+    stageSafetensors(tables, tablesToWrite(profile), {{"format", kProfileFormat}});
+    StagedFile json(stem + kJsonSuffix);
+    json.write(text);
+    tables.commit();
+    json.commit();
 }
 
 HeadProfile loadProfile(const std::string& path) {

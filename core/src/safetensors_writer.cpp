@@ -1,19 +1,15 @@
 // The safetensors writer: validated tensors, a space-padded header, and an atomic temp-file-then-rename.
 #include "headscope/error.h"
 #include "headscope/safetensors.h"
+#include "headscope/text_files.h"
 #include "safetensors_util.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <utility>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace headscope {
 
@@ -71,54 +67,6 @@ std::string buildHeader(const std::vector<const TensorToWrite*>& sorted,
     return text;
 }
 
-// A file created beside the target; removed on destruction unless it was renamed into place.
-class TemporaryFile {
-public:
-    explicit TemporaryFile(const std::string& target) : path_(target + ".tmp-XXXXXX") {
-        fd_ = ::mkstemp(path_.data());
-        if (fd_ < 0)
-            throw Error(target + ": cannot create temporary file " + path_ + ": " + std::strerror(errno));
-        // mkstemp creates the file 0600; a saved profile or model should be readable like any other file.
-        ::fchmod(fd_, 0644);
-    }
-    ~TemporaryFile() {
-        if (fd_ >= 0) ::close(fd_);
-        if (!committed_) ::unlink(path_.c_str());
-    }
-    TemporaryFile(const TemporaryFile&) = delete;
-    TemporaryFile& operator=(const TemporaryFile&) = delete;
-
-    void write(const void* bytes, size_t size) {
-        const auto* cursor = static_cast<const char*>(bytes);
-        while (size > 0) {
-            const ssize_t written = ::write(fd_, cursor, size);
-            if (written < 0 && errno == EINTR) continue;
-            if (written <= 0) fail("write failed");
-            cursor += written;
-            size -= static_cast<size_t>(written);
-        }
-    }
-
-    // Flushes to disk and renames over `target`; afterwards the destructor leaves the file alone.
-    void commit(const std::string& target) {
-        if (::fsync(fd_) != 0) fail("fsync failed");
-        const int fd = std::exchange(fd_, -1);
-        if (::close(fd) != 0) fail("close failed");
-        if (std::rename(path_.c_str(), target.c_str()) != 0)
-            throw Error(target + ": cannot rename " + path_ + " into place: " + std::strerror(errno));
-        committed_ = true;
-    }
-
-private:
-    [[noreturn]] void fail(const char* what) const {
-        throw Error(path_ + ": " + what + ": " + std::strerror(errno));
-    }
-
-    std::string path_;
-    int fd_ = -1;
-    bool committed_ = false;
-};
-
 template <typename T>
 std::vector<uint8_t> rawBytes(const std::vector<T>& values) {
     std::vector<uint8_t> bytes(values.size() * sizeof(T));
@@ -151,17 +99,22 @@ TensorToWrite makeI64Tensor(const std::string& name, std::vector<int64_t> shape,
 
 void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                       const std::map<std::string, std::string>& metadata) {
+    StagedFile file(path);
+    stageSafetensors(file, tensors, metadata);
+    file.commit();
+}
+
+void stageSafetensors(StagedFile& file, const std::vector<TensorToWrite>& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+    const std::string& path = file.target();
     for (const TensorToWrite& tensor : tensors) validateTensorToWrite(path, tensor);
     const std::vector<const TensorToWrite*> sorted = sortedByName(path, tensors);
     const std::string header = buildHeader(sorted, metadata);
-
     // The format stores the header length as a little-endian u64; the host is little-endian.
     const uint64_t headerLength = header.size();
-    TemporaryFile file(path);
     file.write(&headerLength, sizeof headerLength);
     file.write(header.data(), header.size());
     for (const TensorToWrite* tensor : sorted) file.write(tensor->data.data(), tensor->data.size());
-    file.commit(path);
 }
 
 }  // namespace headscope

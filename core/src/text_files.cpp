@@ -20,34 +20,44 @@ namespace {
     throw Error(path + ": " + what + ": " + std::strerror(errno));
 }
 
-// Removes a temporary file unless it was renamed into place.
-class TemporaryPath {
-public:
-    explicit TemporaryPath(std::string path) : path_(std::move(path)) {}
-    ~TemporaryPath() {
-        if (!path_.empty()) ::unlink(path_.c_str());
-    }
-    TemporaryPath(const TemporaryPath&) = delete;
-    TemporaryPath& operator=(const TemporaryPath&) = delete;
-    void release() { path_.clear(); }
+}  // namespace
 
-private:
-    std::string path_;
-};
+StagedFile::StagedFile(std::string target) : target_(std::move(target)), temporary_(target_ + ".tmp-XXXXXX") {
+    struct stat info {};
+    if (::stat(target_.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
+        throw Error(target_ + ": is a folder, cannot be written as a file");
+    fd_ = ::mkstemp(temporary_.data());
+    if (fd_ < 0) failFile(target_, "cannot create temporary file " + temporary_);
+    ::fchmod(fd_, 0644);  // mkstemp creates 0600; these files are shared like any other document
+}
 
-void writeAll(int fd, const std::string& path, const std::string& text) {
-    const char* cursor = text.data();
-    size_t left = text.size();
-    while (left > 0) {
-        const ssize_t written = ::write(fd, cursor, left);
+StagedFile::~StagedFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(temporary_.c_str());
+}
+
+void StagedFile::write(const void* bytes, size_t size) {
+    const auto* cursor = static_cast<const char*>(bytes);
+    while (size > 0) {
+        const ssize_t written = ::write(fd_, cursor, size);
         if (written < 0 && errno == EINTR) continue;
-        if (written <= 0) failFile(path, "write failed");
+        if (written <= 0) fail("write failed");
         cursor += written;
-        left -= static_cast<size_t>(written);
+        size -= static_cast<size_t>(written);
     }
 }
 
-}  // namespace
+void StagedFile::commit() {
+    if (::fsync(fd_) != 0) fail("fsync failed");
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail("close failed");
+    if (std::rename(temporary_.c_str(), target_.c_str()) != 0)
+        failFile(target_, "cannot rename " + temporary_ + " into place");
+    committed_ = true;
+}
+
+void StagedFile::fail(const std::string& what) const { failFile(temporary_, what); }
 
 std::string readTextFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -59,21 +69,9 @@ std::string readTextFile(const std::string& path) {
 }
 
 void writeTextFileAtomically(const std::string& path, const std::string& text) {
-    std::string temporary = path + ".tmp-XXXXXX";
-    const int fd = ::mkstemp(temporary.data());
-    if (fd < 0) failFile(path, "cannot create a temporary file");
-    TemporaryPath cleanup(temporary);
-    ::fchmod(fd, 0644);  // mkstemp creates 0600; these files are shared like any other document
-    try {
-        writeAll(fd, temporary, text);
-        if (::fsync(fd) != 0) failFile(temporary, "fsync failed");
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    if (::close(fd) != 0) failFile(temporary, "close failed");
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) failFile(path, "cannot rename " + temporary + " into place");
-    cleanup.release();
+    StagedFile file(path);
+    file.write(text);
+    file.commit();
 }
 
 }  // namespace headscope

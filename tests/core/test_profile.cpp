@@ -222,6 +222,7 @@ private slots:
     void optionalSectionsMayBeAbsent();
     void saveReplacesAnExistingProfileAtomically();
     void refusedSaveWritesNothing();
+    void aSaveThatCannotWriteOneHalfChangesNeither();
     void jsonLayoutIsReadableByOtherParsers();
     void tensorFileHasTheDocumentedTables();
     void refusesMalformedOrMissingJson();
@@ -303,6 +304,30 @@ void TestProfile::saveReplacesAnExistingProfileAtomically() {
     saveProfile(base, second);
     compareProfiles(loadProfile(base), second);
     QCOMPARE(entriesOf(dir), (QSet<QString>{"p.json", "p.safetensors"}));
+}
+
+// Both halves are staged before either replaces its predecessor: when one target cannot be written (here a
+// folder stands where the file should go), the other keeps its old bytes and no temporary file is left.
+void TestProfile::aSaveThatCannotWriteOneHalfChangesNeither() {
+    HeadProfile second = awkwardProfile();
+    second.gain.data.assign(second.gain.data.size(), 2.5f);
+    for (const QString& blocked : {QStringLiteral("p.json"), QStringLiteral("p.safetensors")}) {
+        QTemporaryDir dir;
+        const std::string base = pathIn(dir, "p");
+        saveProfile(base, awkwardProfile());
+        const QString other = blocked == "p.json" ? QStringLiteral("p.safetensors") : QStringLiteral("p.json");
+        const std::string otherBefore = readBytes(pathIn(dir, other));
+        QVERIFY(QFile::remove(dir.filePath(blocked)));
+        QVERIFY(QDir(dir.path()).mkdir(blocked));
+        try {
+            saveProfile(base, second);
+            QFAIL("saving over a folder should fail");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains(blocked) && QString(e.what()).contains("is a folder"), e.what());
+        }
+        QCOMPARE(readBytes(pathIn(dir, other)), otherBefore);
+        QCOMPARE(entriesOf(dir), (QSet<QString>{"p.json", "p.safetensors"}));
+    }
 }
 
 void TestProfile::refusedSaveWritesNothing() {

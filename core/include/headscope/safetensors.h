@@ -12,6 +12,8 @@
 
 namespace headscope {
 
+class StagedFile;
+
 enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool };
 
 size_t dtypeSize(DType dtype);
@@ -88,6 +90,9 @@ TensorToWrite makeI64Tensor(const std::string& name, std::vector<int64_t> shape,
 // Writes tensors (sorted by name, 8-byte aligned header as the reference implementation does) to a
 // temporary file beside `path`, then renames it into place: a crash never leaves a half-written file.
 void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+// The same into a staged file the caller commits (with the files that must change together with it).
+void stageSafetensors(StagedFile& file, const std::vector<TensorToWrite>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
 // Converts any floating or integer tensor to float32 values (F16/BF16 widened exactly).
