@@ -58,13 +58,14 @@ print(os.path.join(importlib.util.find_spec("torch").submodule_search_locations[
 
 # The CUDA compiler and headers CMake needs to configure against a CUDA LibTorch. With the torch wheel:
 # NVIDIA's PyPI wheels of exactly the CUDA that wheel was built with, laid out as a toolkit in
-# .venv/cuda-toolkit, so that every machine, with or without a CUDA toolkit, gets the same build. With
-# HEADSCOPE_TORCH_DIR, or HEADSCOPE_CUDA_TOOLKIT=system: the machine's toolkit (nvcc on PATH or in
-# /usr/local/cuda). Sets cuda_root (empty: a CPU LibTorch, none needed).
+# .venv/cuda-toolkit, so that every machine, with or without a CUDA toolkit, gets the same build (a machine
+# toolkit of another CUDA version brings libraries the wheel's LibTorch does not link against). With
+# HEADSCOPE_TORCH_DIR: the machine's toolkit (nvcc on PATH or in /usr/local/cuda), which should match that
+# LibTorch's CUDA. Sets cuda_root (empty: a CPU LibTorch, none needed).
 setup_cuda_toolkit() {
     cuda_root=""
     [ -e "$torch_cmake/../../lib/libtorch_cuda.so" ] || return 0
-    if [ -n "${HEADSCOPE_TORCH_DIR:-}" ] || [ "${HEADSCOPE_CUDA_TOOLKIT:-}" = system ]; then
+    if [ -n "${HEADSCOPE_TORCH_DIR:-}" ]; then
         local nvcc
         nvcc=$(command -v nvcc || true)
         [ -z "$nvcc" ] && [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc

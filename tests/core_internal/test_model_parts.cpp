@@ -118,6 +118,43 @@ private Q_SLOTS:
         QVERIFY(worst < 1e-4);
     }
 
+    // A block of several tokens appended to a filled cache (rows that see the cache and, causally, each other):
+    // on the fused path that takes an explicit mask, on the eager path the chunked one; both must agree with a
+    // single pass over the whole sequence.
+    void appendingABlockToTheCacheEqualsAFullForward() {
+        HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
+        const auto session = loadTinyFixture();
+        PreparedInput input = prepareTinyPrompt(*session);
+        auto& impl = session->impl();
+        auto& decoder = impl.model->decoder();
+        QVERIFY(decoder.fusedAttentionAllowed);
+        torch::NoGradGuard noGrad;
+        const int64_t n = static_cast<int64_t>(input.inputIds.size());
+        const std::vector<int64_t> block = {15, 27, 3, 99, 42};
+        std::vector<int64_t> ids = input.inputIds;
+        ids.insert(ids.end(), block.begin(), block.end());
+        PreparedInput full = input;
+        full.inputIds = ids;
+        full.positionIds = computeMropePositions(ids, {input.image->grid}, session->config().imageTokenId, 2, nullptr);
+        const auto whole = impl.model->logits(impl.prefillHidden(full, nullptr, {})[0]).narrow(0, n, 5);
+        for (const bool fused : {true, false}) {
+            models::DecoderRunOptions run;
+            run.fusedAttention = fused;
+            models::KVCache cache = decoder.makeCache(1, n + 5, torch::TensorOptions().dtype(torch::kFloat32));
+            impl.prefillHidden(input, &cache, run);
+            QCOMPARE(cache.length, n);
+            // Text after the prompt: position index + delta on every M-RoPE axis.
+            const auto positions =
+                torch::arange(n, n + 5, torch::kInt64).add(input.ropeDelta).view({1, 1, 5}).expand({3, 1, 5});
+            const auto embeds = decoder.embedTokens(torch::tensor(block).view({1, 5}));
+            const auto h = decoder.forward(embeds, positions, &cache, run);
+            const double worst = (impl.model->logits(h[0]) - whole).abs().max().item<double>();
+            qInfo("%s: a 5-token block after %lld cached positions vs one pass: max abs logit diff %.3g",
+                  fused ? "fused" : "eager", static_cast<long long>(n), worst);
+            QVERIFY(worst <= 1e-5);
+        }
+    }
+
     // The training probes' view of the decoder: one output per layer, in order, the last one being what the
     // final norm turns into the returned hidden states.
     void layerOutputsAreCapturedInOrder() {
