@@ -99,6 +99,24 @@ size_t walkHeaderSegments(const uint8_t* data, size_t size, OnSegment onSegment)
 
 }  // namespace
 
+bool jpegFrameSize(const uint8_t* data, size_t size, uint32_t* width, uint32_t* height) {
+    if (!looksLikeJpeg(data, size)) return false;
+    bool found = false;
+    walkHeaderSegments(data, size, [&](uint8_t marker, const uint8_t* payload, size_t length) {
+        // SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC): precision, height, width, components.
+        const bool startOfFrame =
+            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+        if (!startOfFrame) return true;
+        if (length >= 5) {
+            *height = (uint32_t(payload[1]) << 8) | payload[2];
+            *width = (uint32_t(payload[3]) << 8) | payload[4];
+            found = *height > 0 && *width > 0;
+        }
+        return false;
+    });
+    return found;
+}
+
 bool looksLikeJpeg(const uint8_t* data, size_t size) {
     return size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
 }

@@ -107,6 +107,7 @@ private slots:
     void decodeSixteenBitPng();
     void decodeAppliesExifOrientation();
     void decodeErrorsNameTheFile();
+    void decompressionBombsAreRefusedBeforeDecoding();
 
     void fixtureMatchesTransformers();
     void hugeImageStaysBounded();
@@ -348,6 +349,43 @@ void TestImage::decodeAppliesExifOrientation() {
     QVERIFY(pixel(image, 0, 4, 12) > 200);  // top right: white
     QVERIFY(pixel(image, 0, 4, 3) < 50);    // top left: black
     QVERIFY(pixel(image, 0, 28, 12) < 50);  // bottom right: black
+}
+
+// A few hundred bytes may declare a canvas of gigabytes. PNG and JPEG sizes are read from the header and
+// refused above Pillow's limit before anything is decoded; images just under it still decode.
+void TestImage::decompressionBombsAreRefusedBeforeDecoding() {
+    const auto be32 = [](uint32_t v) {
+        return std::vector<uint8_t>{uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
+    };
+    std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+    for (uint8_t b : be32(32000)) png.push_back(b);
+    for (uint8_t b : be32(32000)) png.push_back(b);
+    png.insert(png.end(), {8, 2, 0, 0, 0, 0, 0, 0, 0});  // 8-bit RGB, then a CRC never read
+    // SOI, a baseline frame of 32000 x 32000 with three components, EOI: 25 bytes.
+    const std::vector<uint8_t> jpeg = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x7D, 0x00, 0x7D, 0x00, 0x03, 0x01,
+                                       0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9};
+    const std::vector<std::pair<std::vector<uint8_t>, std::string>> bombs = {{png, "bomb.png"}, {jpeg, "bomb.jpg"}};
+    for (const auto& [bytes, name] : bombs) {
+        try {
+            decodeImage(bytes, name);
+            QFAIL(qPrintable(QString::fromStdString("no error for " + name)));
+        } catch (const FormatError& e) {
+            const std::string message = e.what();
+            QVERIFY2(message.find(name) != std::string::npos, e.what());
+            QVERIFY2(message.find("32000 x 32000 = 1024000000 pixels") != std::string::npos, e.what());
+            QVERIFY2(message.find("refused before decoding") != std::string::npos, e.what());
+        }
+    }
+    // 13000 x 13000 = 169 megapixels is below the limit: refused for its broken data, not for its size.
+    std::vector<uint8_t> large = jpeg;
+    large[7] = large[9] = 0x32;
+    large[8] = large[10] = 0xC8;  // 0x32C8 = 13000
+    try {
+        decodeImage(large, "large.jpg");
+        QFAIL("a frame header without scan data should not decode");
+    } catch (const FormatError& e) {
+        QVERIFY2(std::string(e.what()).find("pixels, more than") == std::string::npos, e.what());
+    }
 }
 
 void TestImage::decodeErrorsNameTheFile() {
