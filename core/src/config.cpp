@@ -1,5 +1,7 @@
 #include "headscope/config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -7,6 +9,7 @@
 #include <numeric>
 
 #include "headscope/error.h"
+#include "headscope/text_files.h"
 #include "json_fields.h"
 
 namespace headscope {
@@ -245,9 +248,9 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& fil
 }
 
 ModelConfig loadModelConfig(const std::string& path) {
-    std::ifstream probe(path);
-    if (!probe) throw Error(path + ": cannot open file (is this a Hugging Face model folder?)");
-    return parseModelConfig(std::string(std::istreambuf_iterator<char>(probe), {}), path);
+    if (::access(path.c_str(), F_OK) != 0)
+        throw Error(path + ": cannot open file (is this a Hugging Face model folder?)");
+    return parseModelConfig(readBoundedFile(path, kMaxJsonFileBytes), path);
 }
 
 ImageProcessorConfig loadImageProcessorConfig(const std::string& path) {

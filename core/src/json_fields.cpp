@@ -1,7 +1,8 @@
 #include "json_fields.h"
 
-#include <fstream>
 #include <sstream>
+
+#include "headscope/text_files.h"
 
 namespace headscope::json_fields {
 
@@ -47,13 +48,7 @@ json parseText(const std::string& text, const std::string& nameForErrors) {
     }
 }
 
-json readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot open file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseText(text.str(), path);
-}
+json readFile(const std::string& path) { return parseText(readBoundedFile(path, kMaxJsonFileBytes), path); }
 
 int64_t requireInt(const json& obj, const std::string& key, const std::string& file, const std::string& path) {
     const json* value = lookup(obj, key);

@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "headscope/error.h"
 
@@ -59,14 +57,35 @@ void StagedFile::commit() {
 
 void StagedFile::fail(const std::string& what) const { failFile(temporary_, what); }
 
-std::string readTextFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) failFile(path, "cannot open");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) failFile(path, "read failed");
-    return text.str();
+std::string readBoundedFile(const std::string& path, uint64_t maxBytes) {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; the regular-file check then refuses it.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) failFile(path, "cannot open");
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) failFile(path, "cannot stat");
+    if (S_ISDIR(info.st_mode)) throw Error(path + ": is a folder, not a file");
+    if (!S_ISREG(info.st_mode)) throw Error(path + ": is not a regular file (a device, a pipe or a socket)");
+    if (uint64_t(info.st_size) > maxBytes)
+        throw Error(path + ": is " + std::to_string(info.st_size) + " bytes, more than the " + std::to_string(maxBytes) +
+                    " read at most");
+    std::string text(size_t(info.st_size), '\0');
+    size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t got = ::read(fd, text.data() + done, text.size() - done);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) failFile(path, "read failed");
+        if (got == 0) break;  // the file shrank while being read
+        done += size_t(got);
+    }
+    text.resize(done);
+    return text;
 }
+
+std::string readTextFile(const std::string& path) { return readBoundedFile(path, uint64_t(1) << 30); }
 
 void writeTextFileAtomically(const std::string& path, const std::string& text) {
     StagedFile file(path);

@@ -1,7 +1,12 @@
 // config.json / preprocessor_config.json / generation_config.json parsing: both layouts Hugging Face has
 // written, both model families, and clear errors naming file and field.
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -177,6 +182,44 @@ private slots:
         const GenerationDefaults g = loadGenerationDefaults(dir.filePath("generation_config.json").toStdString(), {7});
         QCOMPARE(g.eosTokenIds, (std::vector<int64_t>{7}));
         QCOMPARE(g.doSample, false);
+    }
+
+    // Files that are not what they seem are refused before they are read: no endless read of a device, no wait
+    // on a pipe, no allocation for a file larger than any config.
+    void configsThatAreNotSmallRegularFilesAreRefused() {
+        QTemporaryDir dir;
+        const auto loadError = [](const std::string& path) {
+            try {
+                loadModelConfig(path);
+            } catch (const Error& e) {
+                return std::string(e.what());
+            }
+            return std::string("no error");
+        };
+        const std::string device = dir.filePath("device/config.json").toStdString();
+        QVERIFY(QDir(dir.path()).mkdir("device"));
+        QVERIFY(QFile::link("/dev/zero", QString::fromStdString(device)));
+        std::string e = loadError(device);
+        QVERIFY2(mentions(e, device) && mentions(e, "not a regular file"), e.c_str());
+
+        const std::string pipe = dir.filePath("pipe.json").toStdString();
+        QCOMPARE(::mkfifo(pipe.c_str(), 0600), 0);
+        e = loadError(pipe);  // returns at once: nobody will ever write to this pipe
+        QVERIFY2(mentions(e, pipe) && mentions(e, "not a regular file"), e.c_str());
+
+        const std::string folder = dir.filePath("folder.json").toStdString();
+        QVERIFY(QDir(dir.path()).mkdir("folder.json"));
+        e = loadError(folder);
+        QVERIFY2(mentions(e, folder) && mentions(e, "is a folder"), e.c_str());
+
+        // A sparse file: 300 MiB long, no disk space used.
+        const std::string huge = dir.filePath("huge.json").toStdString();
+        {
+            std::ofstream out(huge);
+        }
+        QCOMPARE(::truncate(huge.c_str(), 300ll << 20), 0);
+        e = loadError(huge);
+        QVERIFY2(mentions(e, huge) && mentions(e, "314572800 bytes, more than the 268435456 read at most"), e.c_str());
     }
 
     void preprocessorSizeFields() {

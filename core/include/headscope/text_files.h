@@ -2,12 +2,21 @@
 // flushed to disk and renamed over the target, so a reader never sees half a file.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace headscope {
 
-// Throws Error naming the file when it cannot be read.
+// Throws Error naming the file when it cannot be read, is not a regular file (a folder, a FIFO, a device)
+// or is larger than 1 GiB.
 std::string readTextFile(const std::string& path);
+
+// The same with a size limit chosen by the caller (configs and tokenizer files are read whole, so a link to
+// /dev/zero or a 50 GB file must be refused before reading, not after).
+std::string readBoundedFile(const std::string& path, uint64_t maxBytes);
+
+// The limit for a model folder's JSON files (config, tokenizer, preprocessor, generation config).
+constexpr uint64_t kMaxJsonFileBytes = uint64_t(256) << 20;
 
 // Throws Error naming the file; a failed write leaves the previous file (if any) untouched.
 void writeTextFileAtomically(const std::string& path, const std::string& text);
