@@ -18,6 +18,7 @@
 #include <utility>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace headscope {
 
@@ -147,9 +148,9 @@ std::vector<TensorToWrite> tablesToWrite(const HeadProfile& profile) {
 // ---- loading ----
 
 nlohmann::json readJsonFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InvalidInputError(path + ": cannot open the head profile: " + std::strerror(errno));
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (::access(path.c_str(), F_OK) != 0)
+        throw InvalidInputError(path + ": cannot open the head profile: " + std::strerror(errno));
+    const std::string text = readBoundedFile(path, kMaxJsonFileBytes);
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& error) {

@@ -2,6 +2,7 @@
 // model.safetensors.index.json), looked up by name.
 #include "headscope/error.h"
 #include "headscope/safetensors.h"
+#include "headscope/text_files.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,12 +23,9 @@ constexpr const char* kIndexFileName = "model.safetensors.index.json";
 using FileList = std::vector<std::unique_ptr<SafetensorsFile>>;
 
 json readIndexJson(const std::string& indexPath) {
-    std::ifstream in(indexPath, std::ios::binary);
-    if (!in) throw Error(indexPath + ": cannot open");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const std::string text = readBoundedFile(indexPath, kMaxJsonFileBytes);
     try {
-        return json::parse(text.str());
+        return json::parse(text);
     } catch (const json::exception& e) {
         throw FormatError(indexPath + ": not valid JSON: " + e.what());
     }

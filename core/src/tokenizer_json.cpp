@@ -1,6 +1,7 @@
 #include "tokenizer_json.h"
 
 #include "headscope/error.h"
+#include "headscope/text_files.h"
 
 #include <filesystem>
 #include <fstream>
@@ -16,12 +17,8 @@ constexpr int64_t kMaxTokenId = (int64_t{1} << 24) - 1;
 
 std::string readWholeFile(const std::string& path) {
     std::error_code error;
-    if (!std::filesystem::is_regular_file(path, error)) throw Error(path + ": file not found");
-    std::ifstream stream(path, std::ios::binary);
-    std::ostringstream contents;
-    contents << stream.rdbuf();
-    if (!stream) throw Error(path + ": cannot read the file");
-    return contents.str();
+    if (!std::filesystem::exists(path, error)) throw Error(path + ": file not found");
+    return readBoundedFile(path, kMaxJsonFileBytes);
 }
 
 std::string fieldPath(const std::string& parent, const std::string& key) {
