@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "headscope/platform.h"
 #include "headscope/random_model.h"
 #include "headscope/session.h"
 
@@ -57,13 +58,7 @@ inline double peakResidentMiB() {
         if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
     return 0;
 }
-inline double residentMiB() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    return 0;
-}
+inline double residentMiB() { return static_cast<double>(residentMemoryBytes()) / (1024.0 * 1024.0); }
 inline void resetPeakResident() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 // Makes resident-memory deltas comparable between runs in one process: glibc otherwise raises its mmap
