@@ -63,7 +63,21 @@ double largestMagnitude(const std::vector<float>& v) {
     return m;
 }
 
+// Two CPU sessions of one model, differing in attention path or precision, and the row's prompt prepared once.
+struct SessionPair {
+    std::unique_ptr<Session> reference, other;
+    PreparedInput input;
+};
+
 }  // namespace
+
+// The data row's model. A missing shared fixture skips the row (fails it when fixtures are required), which
+// only the test function itself can do.
+#define FETCH_CASE(c)                                                         \
+    QFETCH(QString, which);                                                   \
+    if (which == "qwen25vl-tiny") HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny"); \
+    if (which == "llava-tiny") HEADSCOPE_REQUIRE_FIXTURE("llava-tiny");       \
+    const Case c = caseFor(which)
 
 class AttentionPathsTest : public QObject {
     Q_OBJECT
@@ -87,6 +101,15 @@ class AttentionPathsTest : public QObject {
     Case qwen2vlCase() const {
         return {qwen2vl_, std::string(HEADSCOPE_RESOURCES_DIR) + "/samples/circles-and-triangles.png",
                 "Describe the picture."};
+    }
+
+    static SessionPair loadPair(const Case& c, AttentionChoice referenceAttention, DTypeChoice referenceDtype,
+                                AttentionChoice otherAttention, DTypeChoice otherDtype) {
+        SessionPair p;
+        p.reference = load(c.folder, referenceAttention, referenceDtype);
+        p.other = load(c.folder, otherAttention, otherDtype);
+        p.input = prepare(*p.reference, c);
+        return p;
     }
 
     void addCases() {
@@ -123,16 +146,13 @@ private Q_SLOTS:
 
     void fusedMatchesEagerLogits_data() { addCases(); }
     void fusedMatchesEagerLogits() {
-        QFETCH(QString, which);
-        if (which == "qwen25vl-tiny") HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
-        if (which == "llava-tiny") HEADSCOPE_REQUIRE_FIXTURE("llava-tiny");
-        const Case c = caseFor(which);
-        auto eager = load(c.folder, AttentionChoice::Eager, DTypeChoice::Float32);
-        auto fused = load(c.folder, AttentionChoice::Fused, DTypeChoice::Float32);
-        const PreparedInput input = prepare(*eager, c);
+        FETCH_CASE(c);
+        const SessionPair p =
+            loadPair(c, AttentionChoice::Eager, DTypeChoice::Float32, AttentionChoice::Fused, DTypeChoice::Float32);
+        const PreparedInput& input = p.input;
         QVERIFY(input.inputIds.size() > 8);
-        const PrefillOutput a = eager->prefill(input, 16);
-        const PrefillOutput b = fused->prefill(input, 16);
+        const PrefillOutput a = p.reference->prefill(input, 16);
+        const PrefillOutput b = p.other->prefill(input, 16);
         QCOMPARE(a.lastLogits.shape, b.lastLogits.shape);
         QCOMPARE(a.leadingLogits.shape, b.leadingLogits.shape);
         const double last = maxAbsDiff(a.lastLogits, b.lastLogits);
@@ -146,15 +166,11 @@ private Q_SLOTS:
 
     void fusedMatchesEagerGreedyTokens_data() { addCases(); }
     void fusedMatchesEagerGreedyTokens() {
-        QFETCH(QString, which);
-        if (which == "qwen25vl-tiny") HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
-        if (which == "llava-tiny") HEADSCOPE_REQUIRE_FIXTURE("llava-tiny");
-        const Case c = caseFor(which);
-        auto eager = load(c.folder, AttentionChoice::Eager, DTypeChoice::Float32);
-        auto fused = load(c.folder, AttentionChoice::Fused, DTypeChoice::Float32);
-        const PreparedInput input = prepare(*eager, c);
-        const GenerationResult a = eager->generate(input, greedy(24));
-        const GenerationResult b = fused->generate(input, greedy(24));
+        FETCH_CASE(c);
+        const SessionPair p =
+            loadPair(c, AttentionChoice::Eager, DTypeChoice::Float32, AttentionChoice::Fused, DTypeChoice::Float32);
+        const GenerationResult a = p.reference->generate(p.input, greedy(24));
+        const GenerationResult b = p.other->generate(p.input, greedy(24));
         QCOMPARE(a.ids.size(), size_t(24));
         QCOMPARE(b.ids, a.ids);
         QVERIFY(maxAbsDiff(a.logprobs, b.logprobs) <= 1e-4);
@@ -162,17 +178,16 @@ private Q_SLOTS:
 
     void bf16KeepsTheGreedyTokens_data() { addCases(); }
     void bf16KeepsTheGreedyTokens() {
-        QFETCH(QString, which);
-        if (which == "qwen25vl-tiny") HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
-        if (which == "llava-tiny") HEADSCOPE_REQUIRE_FIXTURE("llava-tiny");
-        const Case c = caseFor(which);
-        auto fp32 = load(c.folder, AttentionChoice::Auto, DTypeChoice::Float32);
-        auto bf16 = load(c.folder, AttentionChoice::Auto, DTypeChoice::BFloat16);
-        QCOMPARE(QString::fromStdString(bf16->info().dtype), QStringLiteral("bfloat16"));
-        QCOMPARE(bf16->info().parameterBytes, 2 * bf16->info().parameterCount);
-        const PreparedInput input = prepare(*fp32, c);
-        const PrefillOutput a = fp32->prefill(input, 16);
-        const PrefillOutput b = bf16->prefill(input, 16);
+        FETCH_CASE(c);
+        const SessionPair p =
+            loadPair(c, AttentionChoice::Auto, DTypeChoice::Float32, AttentionChoice::Auto, DTypeChoice::BFloat16);
+        const Session& fp32 = *p.reference;
+        const Session& bf16 = *p.other;
+        const PreparedInput& input = p.input;
+        QCOMPARE(QString::fromStdString(bf16.info().dtype), QStringLiteral("bfloat16"));
+        QCOMPARE(bf16.info().parameterBytes, 2 * bf16.info().parameterCount);
+        const PrefillOutput a = fp32.prefill(input, 16);
+        const PrefillOutput b = bf16.prefill(input, 16);
         const double scale = largestMagnitude(a.lastLogits.data);
         const double diff = maxAbsDiff(a.lastLogits, b.lastLogits);
         qInfo("%s: bf16 vs fp32 last-position logits max |diff| %.3g, largest logit %.3g", qPrintable(which), diff, scale);
@@ -183,8 +198,8 @@ private Q_SLOTS:
         const double tolerance = 0.05 * std::max(scale, 1.0);
         QVERIFY2(diff <= tolerance, "bf16 logits drift further from fp32 than bf16 rounding explains");
 
-        const GenerationResult ga = fp32->generate(input, greedy(16));
-        const GenerationResult gb = bf16->generate(input, greedy(16));
+        const GenerationResult ga = fp32.generate(input, greedy(16));
+        const GenerationResult gb = bf16.generate(input, greedy(16));
         QCOMPARE(gb.ids.size(), ga.ids.size());
         size_t k = 0;
         while (k < ga.ids.size() && ga.ids[k] == gb.ids[k]) ++k;
@@ -193,7 +208,7 @@ private Q_SLOTS:
         QVERIFY2(which != "shapes-demo", qPrintable(QStringLiteral("bf16 changed greedy token %1 of the demo model").arg(k)));
         // Random-weight fixtures spread their logits thinly over 150k ids; there bf16 may pick another token
         // only where fp32 itself prefers its own choice by less than bf16's error bound.
-        const PrefillOutput at = fp32->prefill(extended(*fp32, input, ga.ids, k), 0);
+        const PrefillOutput at = fp32.prefill(extended(fp32, input, ga.ids, k), 0);
         const auto& l = at.lastLogits.data;
         QCOMPARE(int64_t(std::max_element(l.begin(), l.end()) - l.begin()), ga.ids[k]);
         const double margin = l[static_cast<size_t>(ga.ids[k])] - l[static_cast<size_t>(gb.ids[k])];
