@@ -22,7 +22,6 @@ std::string errorText(cudaError_t error) {
 
 CudaRuntimeView queryCudaRuntime() {
     CudaRuntimeView view;
-    view.runtimeLinked = true;
     int driver = 0;
     if (cudaDriverGetVersion(&driver) != cudaSuccess || driver == 0) {
         view.unavailableReason = "no NVIDIA driver is installed (the CUDA runtime found no libcuda)";

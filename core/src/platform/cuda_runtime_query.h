@@ -9,7 +9,6 @@
 namespace headscope::detail {
 
 struct CudaRuntimeView {
-    bool runtimeLinked = false;  // this build talks to a CUDA runtime at all
     std::string driverVersion;   // "13.0"; empty when no driver is installed
     std::vector<CudaDevice> devices;
     std::string unavailableReason;  // set when devices is empty
