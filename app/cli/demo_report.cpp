@@ -8,6 +8,7 @@
 #include "demo_card.h"
 #include "headscope/demo_evaluation.h"
 #include "headscope/error.h"
+#include "headscope/json_text.h"
 #include "progress_bar.h"
 
 namespace headscope::cli {
@@ -51,11 +52,7 @@ json readJsonFile(const fs::path& path) {
     if (!in) throw Error(path.string() + ": cannot read");
     std::stringstream text;
     text << in.rdbuf();
-    try {
-        return json::parse(text.str());
-    } catch (const json::exception& e) {
-        throw FormatError(path.string() + ": " + e.what());
-    }
+    return parseJsonText(text.str(), path.string());
 }
 
 void writeTextAtomically(const fs::path& path, const std::string& text) {

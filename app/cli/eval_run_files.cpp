@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "headscope/error.h"
+#include "headscope/json_text.h"
 #include "headscope/text_files.h"
 
 namespace headscope::cli {
@@ -62,14 +63,9 @@ void claimRunFolder(const std::string& folder, const nlohmann::json& settings) {
     fs::create_directories(folder);
     const std::string path = (fs::path(folder) / "run.json").string();
     if (fs::exists(path)) {
-        nlohmann::json existing;
-        try {
-            existing = nlohmann::json::parse(readTextFile(path));
-        } catch (const nlohmann::json::exception& e) {
-            throw FormatError(path + ": damaged run settings (" + e.what() + ")");
-        }
+        const nlohmann::json existing = parseJsonText(readTextFile(path), path + ": damaged run settings");
         if (existing != settings)
-            throw UsageError(path + ": this folder holds a run with other settings (" + existing.dump() +
+            throw UsageError(path + ": this folder holds a run with other settings (" + quoteJson(existing, 400) +
                              "); resume with the same options or choose another --out");
         return;
     }
@@ -78,11 +74,7 @@ void claimRunFolder(const std::string& folder, const nlohmann::json& settings) {
 
 nlohmann::json readRunSettings(const std::string& folder) {
     const std::string path = (fs::path(folder) / "run.json").string();
-    try {
-        return nlohmann::json::parse(readTextFile(path));
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(path + ": damaged run settings (" + e.what() + ")");
-    }
+    return parseJsonText(readTextFile(path), path + ": damaged run settings");
 }
 
 ResultsAppender::ResultsAppender(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "ab")) {

@@ -101,6 +101,8 @@ HeadControl gainsFrom(const Arguments& args, const Session& session) {
         const double gain = std::strtod(gainText.c_str(), &end);
         if (gainText.empty() || *end != '\0' || !std::isfinite(gain))
             throw UsageError("--gains: '" + item + "' has no valid gain");
+        if (!isAcceptableGain(static_cast<float>(gain)))
+            throw UsageError("--gains: '" + item + "': gains must be within -1000 to 1000");
         if (layer < 0 || layer >= layers || head < 0 || head >= heads)
             throw UsageError("--gains: layer " + std::to_string(layer) + ", head " + std::to_string(head) +
                              " is outside the model's " + std::to_string(layers) + " x " + std::to_string(heads) + " heads");

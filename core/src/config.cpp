@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <numeric>
+#include <tuple>
 
 #include "headscope/error.h"
 #include "headscope/text_files.h"
@@ -50,6 +51,31 @@ struct TextFieldSource {
     }
 };
 
+// Largest sizes a config may declare. Generous beside released models (the largest today: 80 layers of
+// width 8,192 with an MLP of 29,568 and a vocabulary of 163,840) and small enough that the products the
+// engine forms from two or three of them stay far inside int64, and a hostile file cannot ask for a model
+// of unbounded size before any weight is read.
+constexpr int64_t kMaxVocabulary = int64_t{1} << 24;
+constexpr int64_t kMaxWidth = int64_t{1} << 16;
+constexpr int64_t kMaxMlpWidth = int64_t{1} << 18;
+constexpr int64_t kMaxLayers = 1024;
+constexpr int64_t kMaxHeads = 1024;
+constexpr int64_t kMaxContext = int64_t{1} << 24;
+constexpr int64_t kMaxPatchSide = 1024;
+constexpr int64_t kMaxSmallFactor = 16;  // merge sizes, temporal patches, channels
+constexpr int64_t kMaxImageSide = 16384;
+
+// Positive and at most `limit`; every size is checked before any arithmetic uses it.
+void requireSize(const std::string& file, const std::string& field, int64_t value, int64_t limit) {
+    if (value <= 0) fail(file, field, "must be positive, found " + std::to_string(value));
+    if (value > limit)
+        fail(file, field, std::to_string(value) + " is beyond the supported maximum of " + std::to_string(limit));
+}
+
+void requireFiniteNonNegative(const std::string& file, const std::string& field, double value) {
+    if (!std::isfinite(value) || value < 0) fail(file, field, "must be a finite non-negative number");
+}
+
 int64_t ClipVisionConfig_imageTokens(const ClipVisionConfig& c) {
     const int64_t patches = c.patchesPerSide() * c.patchesPerSide();
     return c.selectStrategy == "full" ? patches + 1 : patches;
@@ -74,10 +100,13 @@ TextConfig parseText(const json& root, const std::string& file, bool multimodalR
     t.maxPositionEmbeddings = src.intOr("max_position_embeddings", 32768);
     t.hiddenAct = stringOr(src.objectFor("hidden_act"), "hidden_act", "silu", file, src.pathFor("hidden_act"));
 
-    for (auto [name, value] : {std::pair{"vocab_size", t.vocabSize}, {"hidden_size", t.hiddenSize},
-                               {"intermediate_size", t.intermediateSize}, {"num_hidden_layers", t.numLayers},
-                               {"num_attention_heads", t.numHeads}, {"num_key_value_heads", t.numKeyValueHeads}})
-        if (value <= 0) fail(file, name, "must be positive, found " + std::to_string(value));
+    for (auto [name, value, limit] :
+         {std::tuple{"vocab_size", t.vocabSize, kMaxVocabulary}, {"hidden_size", t.hiddenSize, kMaxWidth},
+          {"intermediate_size", t.intermediateSize, kMaxMlpWidth}, {"num_hidden_layers", t.numLayers, kMaxLayers},
+          {"num_attention_heads", t.numHeads, kMaxHeads}, {"num_key_value_heads", t.numKeyValueHeads, kMaxHeads},
+          {"max_position_embeddings", t.maxPositionEmbeddings, kMaxContext}})
+        requireSize(file, src.pathFor(name).empty() ? name : "text_config." + std::string(name), value, limit);
+    requireFiniteNonNegative(file, "rms_norm_eps", t.rmsNormEps);
     // A zero or negative base gives infinite or NaN rotary frequencies.
     if (!(t.ropeTheta > 0) || !std::isfinite(t.ropeTheta))
         fail(file, "rope_theta", "must be a positive number, found " + std::to_string(t.ropeTheta));
@@ -86,8 +115,9 @@ TextConfig parseText(const json& root, const std::string& file, bool multimodalR
     if (t.numHeads % t.numKeyValueHeads != 0)
         fail(file, "num_key_value_heads", "must divide num_attention_heads (" + std::to_string(t.numHeads) + ")");
     t.headDim = src.intOr("head_dim", t.hiddenSize / t.numHeads);
+    requireSize(file, "head_dim", t.headDim, kMaxWidth);
     if (t.headDim * t.numHeads != t.hiddenSize) fail(file, "head_dim", "head_dim x num_attention_heads must equal hidden_size");
-    if (t.hiddenAct != "silu") fail(file, "hidden_act", "only \"silu\" is supported, found \"" + t.hiddenAct + "\"");
+    if (t.hiddenAct != "silu") fail(file, "hidden_act", "only \"silu\" is supported, found \"" + clip(t.hiddenAct) + "\"");
 
     const json& ropeHolder = src.objectFor("rope_scaling");
     const json* rope = ropeHolder.contains("rope_scaling") && !ropeHolder["rope_scaling"].is_null()
@@ -128,7 +158,10 @@ VisionConfig parseVision(const json& root, ModelFamily family, const std::string
         // Qwen2-VL: blocks of width embed_dim with LayerNorm and a QuickGELU MLP; hidden_size is the merger's
         // output (the text width).
         c.embedDim = requireInt(v, "embed_dim", file, path);
-        c.mlpHidden = static_cast<int64_t>(c.embedDim * numberOr(v, "mlp_ratio", 4.0, file, path));
+        requireSize(file, path + ".embed_dim", c.embedDim, kMaxWidth);
+        const double mlpRatio = numberOr(v, "mlp_ratio", 4.0, file, path);
+        if (!(mlpRatio > 0 && mlpRatio <= 64)) fail(file, path + ".mlp_ratio", "must be a number in (0, 64]");
+        c.mlpHidden = static_cast<int64_t>(c.embedDim * mlpRatio);
         c.outHidden = requireInt(v, "hidden_size", file, path);
         c.norm = VisionNormKind::LayerNorm;
         c.mlp = VisionMlpKind::QuickGeluFc;
@@ -145,14 +178,19 @@ VisionConfig parseVision(const json& root, ModelFamily family, const std::string
         c.mlp = VisionMlpKind::GatedSilu;
         c.hiddenAct = stringOr(v, "hidden_act", "silu", file, path);
         if (c.hiddenAct != "silu") fail(file, path + ".hidden_act", "only \"silu\" is supported for qwen2_5_vl");
-        if (c.windowSize % (c.patchSize * c.spatialMergeSize) != 0)
-            fail(file, path + ".window_size", "must be a multiple of patch_size * spatial_merge_size");
+        requireSize(file, path + ".window_size", c.windowSize, kMaxImageSide);
+        if (c.tokensPerSecond < 0 || c.tokensPerSecond > kMaxContext)
+            fail(file, path + ".tokens_per_second", "must be between 0 and " + std::to_string(kMaxContext));
     }
-    for (auto [name, value] : {std::pair{"depth", c.depth}, {"num_heads", c.numHeads}, {"embed width", c.embedDim},
-                               {"mlp width", c.mlpHidden}, {"output width", c.outHidden}, {"patch_size", c.patchSize},
-                               {"spatial_merge_size", c.spatialMergeSize},
-                               {"temporal_patch_size", c.temporalPatchSize}, {"in_channels", c.inChannels}})
-        if (value <= 0) fail(file, path + "." + name, "must be positive, found " + std::to_string(value));
+    for (auto [name, value, limit] :
+         {std::tuple{"depth", c.depth, kMaxLayers}, {"num_heads", c.numHeads, kMaxHeads},
+          {"embed width", c.embedDim, kMaxWidth}, {"mlp width", c.mlpHidden, kMaxMlpWidth},
+          {"output width", c.outHidden, kMaxWidth}, {"patch_size", c.patchSize, kMaxPatchSide},
+          {"spatial_merge_size", c.spatialMergeSize, kMaxSmallFactor},
+          {"temporal_patch_size", c.temporalPatchSize, kMaxSmallFactor}, {"in_channels", c.inChannels, kMaxSmallFactor}})
+        requireSize(file, path + "." + name, value, limit);
+    if (c.windowSize > 0 && c.windowSize % (c.patchSize * c.spatialMergeSize) != 0)
+        fail(file, path + ".window_size", "must be a multiple of patch_size * spatial_merge_size");
     if (c.embedDim % c.numHeads != 0) fail(file, path + ".num_heads", "must divide the vision width");
     if ((c.embedDim / c.numHeads) % 4 != 0) fail(file, path + ".num_heads", "vision head_dim must be a multiple of 4");
     for (int64_t index : c.fullAttentionBlocks)
@@ -168,14 +206,14 @@ ModelConfig parseLlava(const json& root, const std::string& file) {
     if (!root.contains("text_config") || !root["text_config"].is_object()) fail(file, "text_config", "missing");
     const std::string textType = stringOr(root["text_config"], "model_type", "llama", file, "text_config");
     if (textType != "llama")
-        throw InvalidInputError(file + ": text_config.model_type \"" + textType + "\" is not supported (supported: llama)");
+        throw InvalidInputError(file + ": text_config.model_type \"" + clip(textType) + "\" is not supported (supported: llama)");
     m.text = parseText(root, file, false);
     const std::string path = "vision_config";
     if (!root.contains(path) || !root[path].is_object()) fail(file, path, "missing");
     const json& v = root[path];
     const std::string visionType = stringOr(v, "model_type", "clip_vision_model", file, path);
     if (visionType != "clip_vision_model")
-        throw InvalidInputError(file + ": vision_config.model_type \"" + visionType + "\" is not supported");
+        throw InvalidInputError(file + ": vision_config.model_type \"" + clip(visionType) + "\" is not supported");
     ClipVisionConfig& c = m.clip;
     c.hiddenSize = requireInt(v, "hidden_size", file, path);
     c.intermediateSize = requireInt(v, "intermediate_size", file, path);
@@ -187,10 +225,13 @@ ModelConfig parseLlava(const json& root, const std::string& file) {
     c.layerNormEps = numberOr(v, "layer_norm_eps", 1e-5, file, path);
     const std::string act = stringOr(v, "hidden_act", "quick_gelu", file, path);
     if (act != "quick_gelu") fail(file, path + ".hidden_act", "only \"quick_gelu\" is supported");
-    for (auto [name, value] : {std::pair{"hidden_size", c.hiddenSize}, {"intermediate_size", c.intermediateSize},
-                               {"num_hidden_layers", c.numLayers}, {"num_attention_heads", c.numHeads},
-                               {"image_size", c.imageSize}, {"patch_size", c.patchSize}})
-        if (value <= 0) fail(file, path + "." + name, "must be positive");
+    for (auto [name, value, limit] :
+         {std::tuple{"hidden_size", c.hiddenSize, kMaxWidth}, {"intermediate_size", c.intermediateSize, kMaxMlpWidth},
+          {"num_hidden_layers", c.numLayers, kMaxLayers}, {"num_attention_heads", c.numHeads, kMaxHeads},
+          {"image_size", c.imageSize, kMaxImageSide}, {"patch_size", c.patchSize, kMaxPatchSide},
+          {"num_channels", c.numChannels, kMaxSmallFactor}})
+        requireSize(file, path + "." + name, value, limit);
+    requireFiniteNonNegative(file, path + ".layer_norm_eps", c.layerNormEps);
     if (c.hiddenSize % c.numHeads != 0) fail(file, path + ".num_attention_heads", "must divide hidden_size");
     if (c.imageSize % c.patchSize != 0) fail(file, path + ".image_size", "must be a multiple of patch_size");
     c.featureLayer = intOr(root, "vision_feature_layer", -2, file, "");
@@ -226,7 +267,7 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& fil
     else if (m.modelType == "qwen2_5_vl") m.family = ModelFamily::Qwen25VL;
     else if (m.modelType == "llava") return parseLlava(root, file);
     else
-        throw InvalidInputError(file + ": model_type \"" + m.modelType +
+        throw InvalidInputError(file + ": model_type \"" + clip(m.modelType) +
                                 "\" is not supported (supported: qwen2_vl, qwen2_5_vl, llava)");
     m.text = parseText(root, file, true);
     m.vision = parseVision(root, m.family, file);
@@ -245,6 +286,23 @@ ModelConfig parseModelConfig(const std::string& jsonText, const std::string& fil
     for (auto [name, id] : {std::pair{"image_token_id", m.imageTokenId}, {"vision_start_token_id", m.visionStartTokenId}})
         if (id < 0 || id >= m.text.vocabSize) fail(file, name, "outside the vocabulary");
     return m;
+}
+
+double minimumParameterCount(const ModelConfig& config) {
+    const TextConfig& t = config.text;
+    const double h = double(t.hiddenSize);
+    // Embeddings, and per layer the query and output projections and the three MLP matrices.
+    double count = double(t.vocabSize) * h + double(t.numLayers) * (2 * h * h + 3 * h * double(t.intermediateSize));
+    if (config.family == ModelFamily::Llava) {
+        const ClipVisionConfig& c = config.clip;
+        const double e = double(c.hiddenSize);
+        count += double(c.numLayers) * (4 * e * e + 2 * e * double(c.intermediateSize));
+    } else {
+        const VisionConfig& v = config.vision;
+        const double e = double(v.embedDim);
+        count += double(v.depth) * (4 * e * e + 2 * e * double(v.mlpHidden));
+    }
+    return count;
 }
 
 ModelConfig loadModelConfig(const std::string& path) {
@@ -281,10 +339,19 @@ ImageProcessorConfig loadImageProcessorConfig(const std::string& path) {
         }
     }
     for (float s : c.std)
-        if (!(s > 0)) fail(path, "image_std", "values must be positive");
-    if (c.minPixels <= 0 || c.maxPixels < c.minPixels) fail(path, "max_pixels", "must be >= min_pixels > 0");
-    if (c.patchSize <= 0 || c.mergeSize <= 0 || c.temporalPatchSize <= 0)
-        fail(path, "patch_size", "patch_size, merge_size and temporal_patch_size must be positive");
+        if (!(s > 0) || !std::isfinite(s)) fail(path, "image_std", "values must be positive and finite");
+    for (float m : c.mean)
+        if (!std::isfinite(m)) fail(path, "image_mean", "values must be finite");
+    if (!std::isfinite(c.rescaleFactor)) fail(path, "rescale_factor", "must be finite");
+    // The resize target is bounded like a decoded image: a config asking for more pixels than any
+    // picture may have would allocate without limit.
+    requireSize(path, "max_pixels", c.maxPixels, kMaxImagePixels);
+    requireSize(path, "min_pixels", c.minPixels, kMaxImagePixels);
+    if (c.minPixels > c.maxPixels)
+        fail(path, "min_pixels", std::to_string(c.minPixels) + " exceeds max_pixels " + std::to_string(c.maxPixels));
+    requireSize(path, "patch_size", c.patchSize, kMaxPatchSide);
+    requireSize(path, "merge_size", c.mergeSize, kMaxSmallFactor);
+    requireSize(path, "temporal_patch_size", c.temporalPatchSize, kMaxSmallFactor);
     return c;
 }
 

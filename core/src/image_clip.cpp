@@ -42,6 +42,9 @@ void validateConfig(const ClipProcessorConfig& config) {
                                 config.cropHeight > kMaxSide || config.cropWidth > kMaxSide))
         throw InvalidInputError("CLIP image processor: crop_size must be positive and fit an int, got " +
                                 sizeText(config.cropWidth, config.cropHeight) + " (width x height)");
+    if (config.doCenterCrop && config.cropHeight * config.cropWidth > kMaxImagePixels)
+        throw InvalidInputError("CLIP image processor: crop_size " + sizeText(config.cropWidth, config.cropHeight) +
+                                " has more pixels than the " + std::to_string(kMaxImagePixels) + " an image may have");
     for (float s : config.std) {
         if (config.doNormalize && s == 0.0f)
             throw InvalidInputError("CLIP image processor: image_std contains 0");
@@ -58,7 +61,8 @@ ResizedSize shortestEdgeSize(int64_t height, int64_t width, int64_t shortestEdge
         throw InvalidInputError("CLIP image processor: resizing " + sizeText(width, height) +
                                 " to a shortest edge of " + std::to_string(shortestEdge) + " is too large");
     const double newLong = std::trunc(double(product) / double(shortSide));
-    if (newLong > double(kMaxSide))
+    // Bounded like a decoded picture: an absurd shortest_edge or a sliver of an image would allocate without limit.
+    if (newLong > double(kMaxSide) || newLong * double(shortestEdge) > double(kMaxImagePixels))
         throw InvalidInputError("CLIP image processor: resizing " + sizeText(width, height) +
                                 " to a shortest edge of " + std::to_string(shortestEdge) + " is too large");
     return portrait ? ResizedSize{int64_t(newLong), shortestEdge}
@@ -131,7 +135,7 @@ int64_t readShortestEdge(const json& root, const std::string& file) {
         return requirePositive(json_fields::requireInt(root, "size", file, ""), file, "size");
     if (!size->is_object())
         json_fields::fail(file, "size",
-                          "expected an integer or an object with shortest_edge, found " + size->dump());
+                          "expected an integer or an object with shortest_edge, found " + json_fields::quote(*size));
     return requirePositive(json_fields::requireInt(*size, "shortest_edge", file, "size"), file,
                            "size.shortest_edge");
 }
@@ -148,7 +152,7 @@ void readCropSize(const json& root, const std::string& file, ClipProcessorConfig
     }
     if (!crop->is_object())
         json_fields::fail(file, "crop_size",
-                          "expected an integer or an object with height and width, found " + crop->dump());
+                          "expected an integer or an object with height and width, found " + json_fields::quote(*crop));
     config.cropHeight = requirePositive(json_fields::requireInt(*crop, "height", file, "crop_size"), file,
                                         "crop_size.height");
     config.cropWidth =
@@ -165,12 +169,12 @@ void readChannelTriple(const json& root, const std::string& key, const std::stri
         return;
     }
     if (!value->is_array() || value->size() != 3)
-        json_fields::fail(file, key, "expected a list of 3 numbers, found " + value->dump());
+        json_fields::fail(file, key, "expected a list of 3 numbers, found " + json_fields::quote(*value));
     for (int c = 0; c < 3; ++c) {
         const json& item = (*value)[size_t(c)];
         if (!item.is_number())
             json_fields::fail(file, key + "[" + std::to_string(c) + "]",
-                              "expected a number, found " + item.dump());
+                              "expected a number, found " + json_fields::quote(item));
         out[c] = float(item.get<double>());  // np.array(..., dtype=float32) rounds to nearest
     }
 }

@@ -118,10 +118,6 @@ cv::Mat decodeWithOpenCv(const std::vector<uint8_t>& encoded, const std::string&
     return image;
 }
 
-// Decoding stops above this many pixels: the threshold at which Pillow, which transformers reads images with,
-// raises DecompressionBombError (twice its MAX_IMAGE_PIXELS warning level).
-constexpr uint64_t kMaxImagePixels = 178956970;
-
 // The width and height a PNG's IHDR or a JPEG's frame header declares, or false for other formats.
 bool declaredSize(const std::vector<uint8_t>& encoded, uint64_t* width, uint64_t* height) {
     static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
@@ -144,7 +140,7 @@ bool declaredSize(const std::vector<uint8_t>& encoded, uint64_t* width, uint64_t
 }
 
 void refuseBombs(uint64_t width, uint64_t height, const std::string& name, const char* when) {
-    if (width * height <= kMaxImagePixels) return;  // both below 2^32: the product cannot wrap
+    if (width * height <= uint64_t(kMaxImagePixels)) return;  // both below 2^32: the product cannot wrap
     failDecode(name, "it is " + std::to_string(width) + " x " + std::to_string(height) + " = " +
                          std::to_string(width * height) + " pixels, more than the " +
                          std::to_string(kMaxImagePixels) + " decoded at most (Pillow refuses such images too); " +
@@ -187,10 +183,14 @@ RgbImage loadImageFile(const std::string& path) {
     const auto status = std::filesystem::status(path, ec);
     if (!std::filesystem::exists(status)) failDecode(path, "no such file");
     if (std::filesystem::is_directory(status)) failDecode(path, "it is a directory, not an image file");
-    std::ifstream file(path, std::ios::binary);
-    if (!file) failDecode(path, std::string("cannot open the file: ") + std::strerror(errno));
+    // Opening a FIFO would wait for a writer and a device reads without end.
+    if (!std::filesystem::is_regular_file(status))
+        failDecode(path, "it is not a regular file (a device, a pipe or a socket)");
     const auto fileSize = std::filesystem::file_size(path, ec);
     if (ec) failDecode(path, "cannot read the file size: " + ec.message());
+    if (fileSize > uintmax_t(std::numeric_limits<int>::max())) failDecode(path, "file too large");
+    std::ifstream file(path, std::ios::binary);
+    if (!file) failDecode(path, std::string("cannot open the file: ") + std::strerror(errno));
     std::vector<uint8_t> bytes(static_cast<size_t>(fileSize));
     if (!file.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size())))
         failDecode(path, "read error");

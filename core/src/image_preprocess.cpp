@@ -85,6 +85,11 @@ ResizedSize smartResize(int64_t height, int64_t width, int64_t factor, int64_t m
         throw InvalidInputError("image is empty (" + std::to_string(width) + "x" + std::to_string(height) +
                                 ")");
     if (factor <= 0) throw InvalidInputError("smart_resize: factor must be positive");
+    // Bounded like a decoded picture, which also keeps every product below exact in a double.
+    if (minPixels <= 0 || maxPixels < minPixels || maxPixels > kMaxImagePixels)
+        throw InvalidInputError("smart_resize: min_pixels " + std::to_string(minPixels) + " and max_pixels " +
+                                std::to_string(maxPixels) + " must satisfy 0 < min_pixels <= max_pixels <= " +
+                                std::to_string(kMaxImagePixels));
     if (height < factor || width < factor)
         throw InvalidInputError("height:" + std::to_string(height) + " or width:" + std::to_string(width) +
                                 " must be larger than factor:" + std::to_string(factor));

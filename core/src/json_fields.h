@@ -2,7 +2,9 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "headscope/error.h"
@@ -11,9 +13,31 @@ namespace headscope::json_fields {
 
 using nlohmann::json;
 
+// Every JSON text HeadScope reads is parsed here. nlohmann's parser is iterative, so a value nested a
+// million deep parses, and then overflows the stack when it is printed or copied (both recursive); and its
+// error messages quote the last token, which may be 50 MB long. So nesting is bounded, NUL bytes (never
+// valid in JSON, and a sign the text is not what it claims) are refused, and messages are clipped.
+constexpr int kMaxJsonDepth = 200;
+
+// Malformed, too deep or containing NUL; the message is short and says where.
+class BadJson : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+json parseBounded(std::string_view text);  // throws BadJson
+// The same, also refusing a key that appears twice in one object (a JSON parser keeps the last silently;
+// in a safetensors header that would be two tensors of one name).
+json parseBoundedUniqueKeys(std::string_view text);
+
 // Reads and parses a JSON file; a missing file is an Error, bad JSON a FormatError, both naming the file.
 json readFile(const std::string& path);
-json parseText(const std::string& text, const std::string& nameForErrors);
+json parseText(std::string_view text, const std::string& nameForErrors);
+
+// A value as an error message may quote it: at most about `limit` characters, "..." marking a cut.
+std::string quote(const json& value, size_t limit = 80);
+// Text (a parser's message, a file's value) clipped for a message.
+std::string clip(std::string_view text, size_t limit = 200);
 
 [[noreturn]] void fail(const std::string& file, const std::string& field, const std::string& problem);
 

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "checked_math.h"
 #include "headscope/error.h"
 #include "headscope/session.h"
 
@@ -7,6 +8,7 @@ namespace headscope {
 
 Int64Array computeMropePositions(const std::vector<int64_t>& inputIds, const std::vector<GridTHW>& grids,
                                  int64_t imageTokenId, int64_t spatialMergeSize, int64_t* ropeDelta) {
+    if (spatialMergeSize <= 0) throw InvalidInputError("the spatial merge size must be positive");
     const auto n = static_cast<int64_t>(inputIds.size());
     Int64Array positions({3, n});
     int64_t* axes[3] = {positions.data.data(), positions.data.data() + n, positions.data.data() + 2 * n};
@@ -23,8 +25,12 @@ Int64Array computeMropePositions(const std::vector<int64_t>& inputIds, const std
         const int64_t start = found - inputIds.begin();
         placeText(cursor, start);
         const int64_t gh = grid.h / spatialMergeSize, gw = grid.w / spatialMergeSize;
-        const int64_t count = grid.t * gh * gw;
-        if (start + count > n || std::any_of(inputIds.begin() + start, inputIds.begin() + start + count,
+        const std::optional<int64_t> product = checkedProduct({grid.t, gh, gw});
+        if (!product || grid.t <= 0 || gh <= 0 || gw <= 0)
+            throw InvalidInputError("image grid (" + std::to_string(grid.t) + ", " + std::to_string(grid.h) + ", " +
+                                    std::to_string(grid.w) + ") is not a positive size that fits in 64 bits");
+        const int64_t count = *product;
+        if (count > n - start || std::any_of(inputIds.begin() + start, inputIds.begin() + start + count,
                                              [&](int64_t id) { return id != imageTokenId; }))
             throw InvalidInputError("an image block in the prompt does not hold " + std::to_string(count) +
                                     " image tokens, as its grid requires");

@@ -4,8 +4,10 @@
 #include "headscope/profile.h"
 
 #include "headscope/error.h"
+#include "headscope/head_control.h"
 #include "headscope/safetensors.h"
 #include "headscope/text_files.h"
+#include "json_fields.h"
 #include "profile_json.h"
 #include "safetensors_util.h"
 
@@ -58,10 +60,15 @@ int64_t firstInvalidClassCode(const std::vector<int64_t>& codes) {
     return -1;
 }
 
-int64_t firstNonFinite(const std::vector<float>& values) {
+int64_t firstUnacceptableGain(const std::vector<float>& values) {
     for (size_t i = 0; i < values.size(); ++i)
-        if (!std::isfinite(values[i])) return static_cast<int64_t>(i);
+        if (!isAcceptableGain(values[i])) return static_cast<int64_t>(i);
     return -1;
+}
+
+std::string gainProblem(const std::vector<float>& values, int64_t at, int64_t heads) {
+    return "is " + std::to_string(values[size_t(at)]) + " at " + layerHead(at, heads) +
+           "; gains must be finite and within -1000 to 1000";
 }
 
 // ---- saving ----
@@ -130,10 +137,9 @@ void validateForSave(const std::string& base, const HeadProfile& profile) {
         throw InvalidInputError(context + ": table 'head_class' holds " +
                                 std::to_string(profile.headClass.data[badCode]) + " at " +
                                 layerHead(badCode, model.heads) + "; class codes are 0, 1 and 2");
-    const int64_t badGain = firstNonFinite(profile.gain.data);
+    const int64_t badGain = firstUnacceptableGain(profile.gain.data);
     if (badGain >= 0)
-        throw InvalidInputError(context + ": table 'gain' is not finite at " +
-                                layerHead(badGain, model.heads));
+        throw InvalidInputError(context + ": table 'gain' " + gainProblem(profile.gain.data, badGain, model.heads));
     checkSettingsForSave(context, profile);
 }
 
@@ -151,11 +157,7 @@ nlohmann::json readJsonFile(const std::string& path) {
     if (::access(path.c_str(), F_OK) != 0)
         throw InvalidInputError(path + ": cannot open the head profile: " + std::strerror(errno));
     const std::string text = readBoundedFile(path, kMaxJsonFileBytes);
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
-        throw FormatError(path + ": malformed JSON: " + error.what());
-    }
+    return json_fields::parseText(text, path);
 }
 
 const TensorView& requireTable(const SafetensorsFile& file, const std::string& name, DType dtype,
@@ -199,9 +201,9 @@ void readTables(const std::string& jsonPath, const std::string& tensorPath, Head
         throw FormatError(tensorPath + ": tensor 'head_class' holds " +
                           std::to_string(profile->headClass.data[badCode]) + " at " +
                           layerHead(badCode, model.heads) + "; class codes are 0, 1 and 2");
-    const int64_t badGain = firstNonFinite(profile->gain.data);
+    const int64_t badGain = firstUnacceptableGain(profile->gain.data);
     if (badGain >= 0)
-        throw FormatError(tensorPath + ": tensor 'gain' is not finite at " + layerHead(badGain, model.heads));
+        throw FormatError(tensorPath + ": tensor 'gain' " + gainProblem(profile->gain.data, badGain, model.heads));
 }
 
 }  // namespace

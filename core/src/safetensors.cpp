@@ -5,6 +5,7 @@
 #include "headscope/safetensors.h"
 
 #include "headscope/error.h"
+#include "json_fields.h"
 #include "safetensors_util.h"
 
 #include <nlohmann/json.hpp>
@@ -143,11 +144,13 @@ private:
 constexpr uint64_t kLengthFieldBytes = 8;
 
 MappedRegion mapWholeFile(const std::string& path) {
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; the regular-file check then refuses it.
+    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (fd.get() < 0) throw Error(path + ": cannot open: " + std::strerror(errno));
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0) throw Error(path + ": cannot stat: " + std::strerror(errno));
-    if (!S_ISREG(status.st_mode)) throw Error(path + ": not a regular file");
+    if (S_ISDIR(status.st_mode)) throw Error(path + ": is a folder, not a safetensors file");
+    if (!S_ISREG(status.st_mode)) throw Error(path + ": is not a regular file (a device, a pipe or a socket)");
 
     const auto size = static_cast<uint64_t>(status.st_size);
     if (size == 0) throw FormatError(path + ": file is empty, not a safetensors file");
@@ -176,8 +179,8 @@ uint64_t readHeaderLength(const std::string& path, const MappedRegion& region) {
 json parseHeaderJson(const std::string& path, const uint8_t* begin, uint64_t length) {
     json header;
     try {
-        header = json::parse(begin, begin + length);
-    } catch (const json::exception& e) {
+        header = json_fields::parseBoundedUniqueKeys(std::string_view(reinterpret_cast<const char*>(begin), length));
+    } catch (const json_fields::BadJson& e) {
         throw FormatError(path + ": header is not valid JSON: " + e.what());
     }
     if (!header.is_object())
@@ -208,10 +211,10 @@ const json& requireField(const std::string& context, const json& entry, const ch
 DType parseEntryDType(const std::string& context, const json& entry) {
     const json& value = requireField(context, entry, "dtype");
     if (!value.is_string())
-        throw FormatError(context + "'dtype' is not a string (found " + value.dump() + ")");
+        throw FormatError(context + "'dtype' is not a string (found " + json_fields::quote(value) + ")");
     DType dtype;
     if (!parseDType(value.get<std::string>(), &dtype))
-        throw FormatError(context + "unknown dtype " + value.dump() +
+        throw FormatError(context + "unknown dtype " + json_fields::quote(value) +
                           " (expected F64, F32, F16, BF16, I64, I32, I16, I8, U8 or BOOL)");
     return dtype;
 }
@@ -219,15 +222,15 @@ DType parseEntryDType(const std::string& context, const json& entry) {
 std::vector<int64_t> parseEntryShape(const std::string& context, const json& entry) {
     const json& value = requireField(context, entry, "shape");
     if (!value.is_array())
-        throw FormatError(context + "'shape' is not an array (found " + value.dump() + ")");
+        throw FormatError(context + "'shape' is not an array (found " + json_fields::quote(value) + ")");
     std::vector<int64_t> shape;
     for (size_t i = 0; i < value.size(); ++i) {
         const json& dim = value[i];
-        const std::string where = context + "shape " + value.dump() + ": dimension " + std::to_string(i);
+        const std::string where = context + "shape " + json_fields::quote(value) + ": dimension " + std::to_string(i);
         if (!dim.is_number_unsigned())
-            throw FormatError(where + " is " + dim.dump() + ", not a non-negative integer");
+            throw FormatError(where + " is " + json_fields::quote(dim) + ", not a non-negative integer");
         if (dim.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
-            throw FormatError(where + " is " + dim.dump() +
+            throw FormatError(where + " is " + json_fields::quote(dim) +
                               ", which does not fit in a signed 64-bit integer");
         shape.push_back(dim.get<int64_t>());
     }
@@ -240,7 +243,7 @@ std::pair<uint64_t, uint64_t> parseEntryOffsets(const std::string& context, cons
                            value[1].is_number_unsigned();
     if (!wellTyped)
         throw FormatError(context + "'data_offsets' must be two non-negative integers [begin, end], found " +
-                          value.dump());
+                          json_fields::quote(value));
     const auto begin = value[0].get<uint64_t>();
     const auto end = value[1].get<uint64_t>();
     if (begin > end) throw FormatError(context + offsetsText(begin, end) + " end before they begin");
@@ -250,7 +253,7 @@ std::pair<uint64_t, uint64_t> parseEntryOffsets(const std::string& context, cons
 HeaderEntry parseEntry(const std::string& path, const std::string& name, const json& entry) {
     const std::string context = path + ": tensor '" + name + "': ";
     if (!entry.is_object())
-        throw FormatError(context + "entry is not an object (found " + entry.dump() + ")");
+        throw FormatError(context + "entry is not an object (found " + json_fields::quote(entry) + ")");
 
     HeaderEntry parsed;
     parsed.name = name;
@@ -272,12 +275,12 @@ HeaderEntry parseEntry(const std::string& path, const std::string& name, const j
 
 std::map<std::string, std::string> parseMetadata(const std::string& path, const json& value) {
     if (!value.is_object())
-        throw FormatError(path + ": '__metadata__' is not an object of strings (found " + value.dump() + ")");
+        throw FormatError(path + ": '__metadata__' is not an object of strings (found " + json_fields::quote(value) + ")");
     std::map<std::string, std::string> metadata;
     for (const auto& [key, item] : value.items()) {
         if (!item.is_string())
             throw FormatError(path + ": '__metadata__' field '" + key + "' is not a string (found " +
-                              item.dump() + ")");
+                              json_fields::quote(item) + ")");
         metadata[key] = item.get<std::string>();
     }
     return metadata;

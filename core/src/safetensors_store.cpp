@@ -1,6 +1,7 @@
 // WeightStore: every tensor of a model folder (a single model.safetensors or the shards named by
 // model.safetensors.index.json), looked up by name.
 #include "headscope/error.h"
+#include "json_fields.h"
 #include "headscope/safetensors.h"
 #include "headscope/text_files.h"
 
@@ -25,8 +26,8 @@ using FileList = std::vector<std::unique_ptr<SafetensorsFile>>;
 json readIndexJson(const std::string& indexPath) {
     const std::string text = readBoundedFile(indexPath, kMaxJsonFileBytes);
     try {
-        return json::parse(text);
-    } catch (const json::exception& e) {
+        return json_fields::parseBounded(text);
+    } catch (const json_fields::BadJson& e) {
         throw FormatError(indexPath + ": not valid JSON: " + e.what());
     }
 }
@@ -53,7 +54,7 @@ std::map<std::string, std::string> readWeightMap(const std::string& indexPath) {
     for (const auto& [tensor, shard] : it->items()) {
         if (!shard.is_string())
             throw FormatError(indexPath + ": 'weight_map' entry for tensor '" + tensor +
-                              "' is not a file name (found " + shard.dump() + ")");
+                              "' is not a file name (found " + json_fields::quote(shard) + ")");
         checkShardName(indexPath, tensor, shard.get<std::string>());
         weightMap[tensor] = shard.get<std::string>();
     }
@@ -86,9 +87,11 @@ FileList openIndexedShards(const fs::path& folder) {
 FileList openFolder(const fs::path& folder) {
     FileList files;
     std::error_code ignored;
-    if (fs::is_regular_file(folder / kSingleFileName, ignored))
+    // Whatever carries the name is opened (a folder, a pipe or a broken link then fails with its own reason).
+    const auto present = [&](const char* name) { return fs::exists(fs::symlink_status(folder / name, ignored)); };
+    if (present(kSingleFileName))
         files.push_back(std::make_unique<SafetensorsFile>((folder / kSingleFileName).string()));
-    else if (fs::is_regular_file(folder / kIndexFileName, ignored))
+    else if (present(kIndexFileName))
         files = openIndexedShards(folder);
     else
         throw Error(folder.string() + ": no " + kSingleFileName + " or " + kIndexFileName +

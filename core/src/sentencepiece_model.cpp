@@ -1,6 +1,7 @@
 #include "sentencepiece_model.h"
 
 #include "headscope/error.h"
+#include "headscope/text_files.h"
 
 #include <array>
 #include <cstdint>
@@ -340,11 +341,8 @@ SentencePieceModel loadSentencePieceModel(const std::string& path) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(path, error))
         throw FormatError(path + ": SentencePiece model file not found");
-    std::ifstream stream(path, std::ios::binary);
-    std::ostringstream contents;
-    contents << stream.rdbuf();
-    if (!stream) throw FormatError(path + ": cannot read the SentencePiece model file");
-    return parseSentencePieceModel(contents.str(), path);
+    // Regular files only and bounded (a few MB in practice): a FIFO or a link to /dev/zero is refused.
+    return parseSentencePieceModel(readBoundedFile(path, kMaxJsonFileBytes), path);
 }
 
 std::string bytePieceName(unsigned char byte) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "checked_math.h"
 #include "headscope/error.h"
 #include "headscope/platform.h"
 #include "models/llava_model.h"
@@ -48,6 +49,12 @@ void checkContext(const std::vector<int64_t>& ids, const ModelConfig& config) {
     if (static_cast<int64_t>(ids.size()) >= config.text.maxPositionEmbeddings)
         throw InvalidInputError("the prompt has " + std::to_string(ids.size()) +
                                 " tokens; the model's context holds " + std::to_string(config.text.maxPositionEmbeddings));
+    // A tokenizer may know more tokens than the model has embeddings for; say so before the lookup fails.
+    for (size_t i = 0; i < ids.size(); ++i)
+        if (ids[i] < 0 || ids[i] >= config.text.vocabSize)
+            throw InvalidInputError("the prompt's token " + std::to_string(i) + " has id " + std::to_string(ids[i]) +
+                                    ", outside the model's vocabulary of " + std::to_string(config.text.vocabSize) +
+                                    " (vocab_size in config.json): the tokenizer does not match the model");
 }
 
 torch::Tensor int64Tensor(const std::vector<int64_t>& values, std::vector<int64_t> shape, const torch::Device& device) {
@@ -64,6 +71,12 @@ std::string fingerprint(const std::string& path) {
     }
     char text[17];
     std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+    return text;
+}
+
+std::string formatGiB(double bytes) {
+    char text[48];
+    std::snprintf(text, sizeof text, "%.3g GiB", bytes / double(int64_t{1} << 30));
     return text;
 }
 
@@ -124,6 +137,14 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
 
     report(0.05, "weights");
     WeightStore store(folder);
+    // Every weight comes from the checkpoint in at least 16 bits; a config describing more than the files
+    // hold (num_hidden_layers 1e9, say) is refused before a model of that size is allocated.
+    const double describedBytes = 2 * minimumParameterCount(config);
+    if (describedBytes > double(store.totalBytes()))
+        throw InvalidInputError(folder + ": config.json describes a model of at least " +
+                                formatGiB(describedBytes) + " of 16-bit weights, but the checkpoint holds " +
+                                formatGiB(double(store.totalBytes())) +
+                                " of tensors: the config does not match these weights");
     torch::NoGradGuard noGrad;
     if (llava) impl->model = std::make_shared<models::LlavaModelImpl>(config);
     else impl->model = std::make_shared<models::QwenVLModelImpl>(config);
@@ -231,17 +252,20 @@ PreparedInput Session::prepareQwenPixels(const ChatPrompt& prompt, ProcessedImag
     const VisionConfig& vision = config().vision;
     const int64_t patchWidth = vision.inChannels * vision.temporalPatchSize * vision.patchSize * vision.patchSize;
     const GridTHW& g = pixels.grid;
+    const std::string gridText =
+        "image grid (" + std::to_string(g.t) + ", " + std::to_string(g.h) + ", " + std::to_string(g.w) + ")";
     if (g.t <= 0 || g.h <= 0 || g.w <= 0 || g.h % vision.spatialMergeSize || g.w % vision.spatialMergeSize)
-        throw InvalidInputError("image grid (" + std::to_string(g.t) + ", " + std::to_string(g.h) + ", " +
-                                std::to_string(g.w) + ") is not a positive multiple of the merge size");
-    if (pixels.pixelValues.shape != std::vector<int64_t>{g.t * g.h * g.w, patchWidth})
-        throw InvalidInputError("pixel values must be [" + std::to_string(g.t * g.h * g.w) + ", " +
-                                std::to_string(patchWidth) + "] for grid (" + std::to_string(g.t) + ", " +
-                                std::to_string(g.h) + ", " + std::to_string(g.w) + ")");
+        throw InvalidInputError(gridText + " is not a positive multiple of the merge size");
+    // A grid whose product wraps could match a small pixel tensor; the pixels bound the product instead.
+    const std::optional<int64_t> patches = checkedProduct({g.t, g.h, g.w});
+    if (!patches) throw InvalidInputError(gridText + " has more patches than 64-bit sizes can count");
+    if (pixels.pixelValues.shape != std::vector<int64_t>{*patches, patchWidth})
+        throw InvalidInputError("pixel values must be [" + std::to_string(*patches) + ", " +
+                                std::to_string(patchWidth) + "] for " + gridText);
     PreparedInput input;
     ChatPrompt withImage = prompt;
     withImage.withImage = true;
-    const int64_t imageTokens = g.t * g.h * g.w / (vision.spatialMergeSize * vision.spatialMergeSize);
+    const int64_t imageTokens = *patches / (vision.spatialMergeSize * vision.spatialMergeSize);
     input.inputIds = encodeChatWithImage(*impl_->tokenizer, withImage, imageTokens);
     checkContext(input.inputIds, config());
     input.positionIds = computeMropePositions(input.inputIds, {g}, config().imageTokenId, vision.spatialMergeSize,

@@ -1,6 +1,7 @@
 #include "tokenizer_json.h"
 
 #include "headscope/error.h"
+#include "json_fields.h"
 #include "headscope/text_files.h"
 
 #include <filesystem>
@@ -29,8 +30,8 @@ JsonFile JsonFile::load(const std::string& path) {
     const std::string contents = readWholeFile(path);
     Json root;
     try {
-        root = Json::parse(contents);
-    } catch (const Json::exception& error) {
+        root = json_fields::parseBounded(contents);
+    } catch (const json_fields::BadJson& error) {
         throw FormatError(path + ": not valid JSON: " + error.what());
     }
     return JsonFile(path, std::move(root));

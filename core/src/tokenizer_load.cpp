@@ -1,6 +1,9 @@
 // Tokenizer::fromTokenizerJson: builds the tokenizer from a Hugging Face `tokenizers` file. Every option
 // that would change the result and is not implemented is refused with a FormatError.
+#include <unordered_map>
+
 #include "headscope/error.h"
+#include "json_fields.h"
 #include "tokenizer_impl.h"
 #include "tokenizer_json.h"
 #include "tokenizer_unicode.h"
@@ -134,8 +137,17 @@ Vocabulary parseVocabulary(const JsonFile& file, const Json& node, const std::st
     file.object(node, field);
     Vocabulary vocabulary;
     vocabulary.reserve(node.size());
-    for (const auto& [token, id] : node.items())
-        vocabulary.emplace(token, file.tokenId(id, field + "." + token));
+    // Two tokens of one id would make decoding ambiguous (the tokenizers library keeps one silently).
+    std::unordered_map<int64_t, std::string> tokenOfId;
+    tokenOfId.reserve(node.size());
+    for (const auto& [token, id] : node.items()) {
+        const int64_t value = file.tokenId(id, field + "." + token);
+        const auto [owner, fresh] = tokenOfId.emplace(value, token);
+        if (!fresh)
+            file.fail(field + "." + json_fields::clip(token), "has id " + std::to_string(value) + ", which '" + json_fields::clip(owner->second) +
+                                                     "' has too");
+        vocabulary.emplace(token, value);
+    }
     return vocabulary;
 }
 

@@ -75,7 +75,8 @@ std::unique_ptr<Tokenizer> Tokenizer::fromFolder(const std::string& folder) {
     namespace fs = std::filesystem;
     const fs::path root(folder);
     std::error_code error;
-    const auto exists = [&](const char* name) { return fs::is_regular_file(root / name, error); };
+    // Whatever carries the name is opened (a folder, a pipe or a broken link then fails with its own reason).
+    const auto exists = [&](const char* name) { return fs::exists(fs::symlink_status(root / name, error)); };
     if (exists("tokenizer.json")) return fromTokenizerJson((root / "tokenizer.json").string());
     if (exists("vocab.json") && exists("merges.txt")) {
         const std::string config =

@@ -577,6 +577,9 @@ void TestProfile::refusesBrokenTensors() {
              replaceTensor(t, makeF32Tensor("gain", {kLayers, kHeads}, withValue(gain, 3, inf)));
          },
          {"'gain'", "layer 0, head 3"}},
+        {"gain of 1e30",
+         [&](auto* t) { replaceTensor(t, makeF32Tensor("gain", {kLayers, kHeads}, withValue(gain, 5, 1e30f))); },
+         {"'gain'", "layer 1, head 1", "within -1000 to 1000"}},
     };
     QTemporaryDir dir;
     const std::string base = pathIn(dir, "p");

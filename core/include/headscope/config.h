@@ -98,6 +98,10 @@ struct GenerationDefaults {
 ModelConfig loadModelConfig(const std::string& path);
 ModelConfig parseModelConfig(const std::string& jsonText, const std::string& nameForErrors);
 
+// A lower bound on the number of weights config.json describes (its large matrices only), computed
+// without overflow. A loader compares it with the checkpoint's size before building a model of that size.
+double minimumParameterCount(const ModelConfig& config);
+
 // preprocessor_config.json (min_pixels / max_pixels, or size.shortest_edge / size.longest_edge).
 ImageProcessorConfig loadImageProcessorConfig(const std::string& path);
 

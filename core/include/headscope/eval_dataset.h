@@ -43,6 +43,7 @@ struct EvalDataset {
 // missing or mistyped field, an unknown answer type, a choice answer outside its options, a repeated id) is
 // listed in `skipped`. Throws Error when the file cannot be read.
 EvalDataset readEvalDataset(const std::string& path);
+constexpr size_t kMaxQuestionLineBytes = size_t(1) << 20;  // longer lines are skipped
 
 // An image path as a dataset (or a record) names it, resolved against the dataset file's folder; empty
 // stays empty.

@@ -29,4 +29,9 @@ struct HeadControl {
 
 FloatArray unitGains(int64_t layers, int64_t heads);
 
+// Gains a run accepts: finite and at most this large either way. The paper's gains lie within a few units;
+// a gain of 1e30 turns every later activation into infinity, which is an input mistake, not an experiment.
+constexpr float kMaxHeadGain = 1000.0f;
+inline bool isAcceptableGain(float gain) { return gain >= -kMaxHeadGain && gain <= kMaxHeadGain; }  // false for NaN
+
 }  // namespace headscope

@@ -21,6 +21,10 @@ struct RgbImage {
 // composited onto white with Pillow's alpha_composite (the convert_to_rgb of transformers' Idefics/Mllama
 // processors; the 4.50 Qwen2-VL processor itself would drop alpha). Throws FormatError naming the file
 // when it is missing, a directory, not an image, corrupt or truncated, or empty (0x0).
+// Decoding stops above this many pixels: the threshold at which Pillow, which transformers reads images with,
+// raises DecompressionBombError (twice its MAX_IMAGE_PIXELS warning level). Resize targets are bounded by it too.
+constexpr int64_t kMaxImagePixels = 178956970;
+
 RgbImage loadImageFile(const std::string& path);
 RgbImage decodeImage(const std::vector<uint8_t>& encoded, const std::string& nameForErrors);
 

@@ -12,8 +12,12 @@ HeadControlHook::HeadControlHook(const HeadControl& control, int64_t layers, int
         if (control.gains.shape != std::vector<int64_t>{layers, heads})
             throw InvalidInputError("the gain table must be [" + std::to_string(layers) + ", " + std::to_string(heads) +
                                     "] for this model");
-        for (float g : control.gains.data)
-            if (!std::isfinite(g)) throw InvalidInputError("the gain table holds a value that is not finite");
+        for (size_t i = 0; i < control.gains.data.size(); ++i)
+            if (!isAcceptableGain(control.gains.data[i]))
+                throw InvalidInputError("the gain of layer " + std::to_string(int64_t(i) / heads) + ", head " +
+                                        std::to_string(int64_t(i) % heads) + " is " +
+                                        std::to_string(control.gains.data[i]) + "; gains must be finite and within " +
+                                        "-1000 to 1000");
         gains_ = torch::tensor(control.gains.data, torch::kFloat32).view({layers, heads}).to(device);
     }
     if (control.ablations.empty()) return;

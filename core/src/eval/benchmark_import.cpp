@@ -10,6 +10,7 @@
 
 #include "eval/answer_text.h"
 #include "headscope/error.h"
+#include "json_fields.h"
 #include "headscope/text_files.h"
 
 namespace headscope {
@@ -70,8 +71,8 @@ std::string withoutDotSlash(std::string path) {
 
 json parseJsonFile(const std::string& path) {
     try {
-        return json::parse(readTextFile(path));
-    } catch (const json::parse_error& e) {
+        return json_fields::parseBounded(readTextFile(path));
+    } catch (const json_fields::BadJson& e) {
         throw FormatError(path + ": not valid JSON (" + e.what() + ")");
     }
 }
@@ -93,21 +94,21 @@ Drafts importMathVista(const std::string& input) {
     std::vector<std::pair<std::string, json>> records;
     const std::string text = readTextFile(input);
     try {
-        const json all = json::parse(text);
+        const json all = json_fields::parseBounded(text);
         if (all.is_object())
             for (auto it = all.begin(); it != all.end(); ++it) records.push_back({"record '" + it.key() + "'", it.value()});
         else if (all.is_array())
             for (size_t i = 0; i < all.size(); ++i) records.push_back({"record " + std::to_string(i + 1), all[i]});
         else
             throw FormatError(input + ": MathVista data must be a JSON object, a list or JSON lines");
-    } catch (const json::parse_error&) {
+    } catch (const json_fields::BadJson&) {
         std::istringstream lines(text);
         std::string line;
         for (int64_t n = 1; std::getline(lines, line); ++n) {
             if (eval_text::trim(line).empty()) continue;
             try {
-                records.push_back({"line " + std::to_string(n), json::parse(line)});
-            } catch (const json::parse_error& e) {
+                records.push_back({"line " + std::to_string(n), json_fields::parseBounded(line)});
+            } catch (const json_fields::BadJson& e) {
                 throw FormatError(input + ": line " + std::to_string(n) + " is not JSON (" + e.what() + ")");
             }
         }
@@ -204,8 +205,8 @@ Drafts importPope(const std::string& input) {
         take(out, "line " + std::to_string(n), [&] {
             json row;
             try {
-                row = json::parse(line);
-            } catch (const json::parse_error& e) {
+                row = json_fields::parseBounded(line);
+            } catch (const json_fields::BadJson& e) {
                 throw Unusable{std::string("not valid JSON (") + e.what() + ")"};
             }
             Draft d;
@@ -381,8 +382,17 @@ ImportResult importBenchmark(BenchmarkFormat format, const std::string& input, c
             writeTextFileAtomically((staging / name).string(), std::string(d.imageBytes.begin(), d.imageBytes.end()));
             d.sample.image = name;
         } else if (!d.imageFile.empty()) {
+            // A benchmark file names images under its images folder; one that points elsewhere (absolute, or
+            // climbing out with "..") would have the evaluation read arbitrary files.
+            const fs::path named = fs::path(d.imageFile).lexically_normal();
+            if (named.is_absolute() || named.empty() || *named.begin() == "..") {
+                result.skipped.push_back({"record '" + d.sample.id + "'",
+                                          "the image path \"" + d.imageFile + "\" leaves the images folder " +
+                                              root.string()});
+                continue;
+            }
             // Relative to the output folder when it can be (the pair moves together), else absolute.
-            const fs::path source = (root / d.imageFile).lexically_normal();
+            const fs::path source = (root / named).lexically_normal();
             const fs::path relative = source.lexically_relative(fs::absolute(target));
             d.sample.image = relative.empty() ? source.string() : relative.string();
         }

@@ -9,6 +9,7 @@
 
 #include "eval/answer_text.h"
 #include "headscope/error.h"
+#include "json_fields.h"
 #include "headscope/text_files.h"
 
 namespace headscope {
@@ -119,13 +120,20 @@ EvalDataset readEvalDataset(const std::string& path) {
     std::string line;
     for (int64_t number = 1; std::getline(lines, line); ++number) {
         if (eval_text::trim(line).empty()) continue;
+        // A question with its options fits in far less; a longer line is a wrong file or a hostile one.
+        if (line.size() > kMaxQuestionLineBytes) {
+            dataset.skipped.push_back({number, "the line is " + std::to_string(line.size()) +
+                                                   " bytes long, more than the " + std::to_string(kMaxQuestionLineBytes) +
+                                                   " a question may take"});
+            continue;
+        }
         try {
-            const json row = json::parse(line);
+            const json row = json_fields::parseBounded(line);
             EvalSample sample = sampleFromJson(row);
             sample.line = number;
-            if (!ids.insert(sample.id).second) throw BadLine{"id \"" + sample.id + "\" appears on an earlier line"};
+            if (!ids.insert(sample.id).second) throw BadLine{"id \"" + json_fields::clip(sample.id, 80) + "\" appears on an earlier line"};
             dataset.samples.push_back(std::move(sample));
-        } catch (const json::parse_error& e) {
+        } catch (const json_fields::BadJson& e) {
             dataset.skipped.push_back({number, std::string("not valid JSON (") + e.what() + ")"});
         } catch (const BadLine& bad) {
             dataset.skipped.push_back({number, bad.message});

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "headscope/error.h"
+#include "json_fields.h"
 #include "headscope/text_files.h"
 
 namespace headscope {
@@ -38,7 +39,7 @@ std::string evalRecordJson(const EvalRecord& r) {
 
 EvalRecord parseEvalRecord(const std::string& line, const std::string& where) {
     try {
-        const json row = json::parse(line);
+        const json row = json_fields::parseBounded(line);
         EvalRecord r;
         r.index = row.at("index").get<int64_t>();
         r.id = row.at("id").get<std::string>();
@@ -65,8 +66,10 @@ EvalRecord parseEvalRecord(const std::string& line, const std::string& where) {
         r.generatedTokens = row.at("generated_tokens").get<int64_t>();
         r.latencySeconds = row.at("latency_seconds").get<double>();
         return r;
-    } catch (const json::exception& e) {
+    } catch (const json_fields::BadJson& e) {
         throw FormatError(where + ": not an evaluation record (" + e.what() + ")");
+    } catch (const json::exception& e) {
+        throw FormatError(where + ": not an evaluation record (" + json_fields::clip(e.what()) + ")");
     }
 }
 
