@@ -1,9 +1,9 @@
 // The real window driven as a user drives it: menus, buttons, keys and mouse clicks, with the file dialogs and
 // message boxes they open answered the way a user answers them. Open a model, an image and a prompt, Generate
 // and watch the tokens stream, click heads and tokens and see the maps change, change the rule and rerun,
-// export and import a profile, refuse a broken model folder, step through an eval run. Every test function
-// builds its own window and opens what it needs, so each passes alone. A small generated model keeps it
-// runnable anywhere.
+// export and import a profile, refuse a profile of another shape and a broken model folder, Stop a run, start
+// another after it, and start in Chinese. Every test function builds its own window and opens what it needs,
+// so each passes alone. Small generated models keep it runnable anywhere.
 #include <QApplication>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -28,6 +28,7 @@
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QTimer>
+#include <QTranslator>
 #include <QtTest/QtTest>
 
 #include <functional>
@@ -48,6 +49,7 @@
 #include "main_window.h"
 #include "rescale_panel.h"
 #include "token_view.h"
+#include "translation.h"
 
 using namespace headscope;
 using namespace headscope::gui;
@@ -141,9 +143,11 @@ class MainWindowTest : public QObject {
     Q_OBJECT
 
     QTemporaryDir dir_;
-    QString model_;  // tiny: a run of 256 tokens takes well under a second
+    QString model_;      // tiny: a run of 256 tokens takes well under a second
+    QString longModel_;  // wide and deep enough that a run lasts seconds, so Stop lands mid-run
     QString image_;
     std::unique_ptr<MainWindow> window_;
+    QTranslator* translator_ = nullptr;
 
 public:
     // Before QApplication exists: Qt's own file dialogs and message boxes, which a test can fill in, whatever
@@ -202,14 +206,17 @@ private:
         QTest::keySequence(target, keys);
         return true;
     }
+    bool pressGenerateShortcut() { return press(QKeySequence(Qt::CTRL | Qt::Key_Return)); }
+    bool pressEscape() { return press(QKeySequence(Qt::Key_Escape)); }
 
     // --- Opening things ---
 
     // File > Open Model Folder…, the folder chosen in the dialog; true once the model is ready.
-    bool openModelFolder(const QString& folder) {
+    bool openModelFolder(const QString& folder, const QString& menu = "File",
+                         const QString& item = "Open Model Folder…") {
         QSignalSpy ready(window_.get(), &MainWindow::modelReady);
         auto dialog = answerFileDialog(folder);
-        if (!clickMenu("File", "Open Model Folder…") || !dialog->answered()) return false;
+        if (!clickMenu(menu, item) || !dialog->answered()) return false;
         return ready.wait(kPatience);
     }
 
@@ -325,6 +332,13 @@ private slots:
         QVERIFY(dir_.isValid());
         model_ = dir_.filePath("tiny");
         writeRandomQwenModel(model_.toStdString(), randomModelPreset("tiny"), 11);
+        RandomModelSpec wide = randomModelPreset("tiny");
+        wide.hiddenSize = 256;
+        wide.layers = 12;
+        wide.heads = 8;
+        wide.intermediateSize = 512;
+        longModel_ = dir_.filePath("long");
+        writeRandomQwenModel(longModel_.toStdString(), wide, 11);
         QImage picture(160, 120, QImage::Format_RGB888);
         picture.fill(QColor(200, 40, 40));
         image_ = dir_.filePath("red.png");
@@ -336,7 +350,14 @@ private slots:
         QVERIFY(showNewWindow());
     }
 
-    void cleanup() { window_.reset(); }
+    void cleanup() {
+        window_.reset();
+        if (translator_) {
+            QCoreApplication::removeTranslator(translator_);
+            delete translator_;
+            translator_ = nullptr;
+        }
+    }
 
     void aboutBoxNamesTheLibTorchAndCuda() {
         ShownMessage shown;
@@ -546,6 +567,42 @@ private slots:
         QCOMPARE(window_->heatMap()->valueAt(0, 0), 1.0);
     }
 
+    void aProfileForAnotherShapeIsRefusedAndTheGainsStay() {
+        QVERIFY(openModelImageAndPrompt(model_));
+        QVERIFY(clickGenerateAndWait());
+        QVERIFY(typeThreshold("perceptionThreshold", 0.0));
+        const FloatArray gains = window_->currentGains();
+        QCOMPARE(gains.data.size(), size_t(16));
+        const QString summary = selectionSummary();
+
+        // A valid profile, but of a model with 2 layers x 4 heads; the loaded one has 4 x 4.
+        QTemporaryDir folder;
+        HeadProfile other;
+        other.name = "two-layers";
+        other.model.name = "two-layer-model";
+        other.model.layers = 2;
+        other.model.heads = 4;
+        other.visualShare = FloatArray({2, 4}, std::vector<float>(8, 0.5f));
+        other.contribution = FloatArray({2, 4}, std::vector<float>(8, 0.0f));
+        other.headClass = Int64Array({2, 4}, std::vector<int64_t>(8, 1));
+        other.gain = FloatArray({2, 4}, std::vector<float>(8, 2.0f));
+        saveProfile(folder.filePath("two-layers").toStdString(), other);
+
+        ShownMessage shown;
+        auto opening = answerFileDialog(folder.filePath("two-layers.json"));
+        auto box = answerMessageBox(&shown);
+        QVERIFY(clickMenu("File", "Import Head Profile…"));
+        QVERIFY(opening->answered());
+        QVERIFY(box->answered());
+        QCOMPARE(shown.window, window_.get());
+        QCOMPARE(shown.title, QString("Cannot use the profile"));
+        QVERIFY2(shown.text.contains("2 layers x 4 heads") && shown.text.contains("4 x 4"), qPrintable(shown.text));
+        QCOMPARE(window_->currentGains().data, gains.data);
+        QCOMPARE(window_->classification().perceptionCount, int64_t(16));
+        QCOMPARE(selectionSummary(), summary);
+        QCOMPARE(panelControl<QDoubleSpinBox>("perceptionThreshold")->value(), 0.0);
+    }
+
     void aBrokenModelFolderShowsTheErrorAndKeepsTheModel() {
         QVERIFY(openModelFolder(model_));
         const QString info = labelText("modelInfo");
@@ -573,6 +630,98 @@ private slots:
         QVERIFY(!window_->isBusy());
         QVERIFY(button("generateButton")->isEnabled());
         QCOMPARE(statusText(), QString("Loading failed"));
+    }
+
+    void escapeStopsTheRunAndKeepsWhatItGenerated() {
+        QVERIFY(openModelImageAndPrompt(longModel_));
+        // Esc on the first streamed token: the run is then still early in its 256 tokens.
+        int streamed = 0;
+        bool pressed = false;
+        connect(window_.get(), &MainWindow::tokenStreamed, this, [&] {
+            if (++streamed == 1) pressed = pressEscape();
+        });
+        QVERIFY(clickGenerateAndWait());
+        QVERIFY(pressed);
+
+        const RunOutcome& run = *window_->baselineRun();
+        const GenerationResult& g = run.analyzed.generation;
+        QVERIFY(g.cancelled);
+        QVERIFY(!g.stoppedAtEos);
+        QVERIFY(!g.ids.empty());
+        // What was generated before Stop is kept and shown: every streamed token and nothing else.
+        QCOMPARE(int(g.ids.size()), streamed);
+        QCOMPARE(shownTokens(), run.promptPieces + run.generatedPieces);
+        QVERIFY2(statusText().endsWith("— stopped"), qPrintable(statusText()));
+        // Idle again: Generate offered, Stop greyed out, no progress bar; Apply can rescale the kept run.
+        QVERIFY(!window_->isBusy());
+        QVERIFY(button("generateButton")->isEnabled());
+        QVERIFY(!button("stopButton")->isEnabled());
+        QVERIFY(!widget<QProgressBar>("progressBar")->isVisible());
+        QVERIFY(panelControl<QPushButton>("applyButton")->isEnabled());
+    }
+
+    void theNewestRunIsTheOneShown() {
+        QVERIFY(openModelImageAndPrompt(longModel_));
+        const QString first = "What colour is it?";
+        const QString second = "Count the red pixels.";
+        // During the first run the user types another question and presses Ctrl+Return, then Esc.
+        int firstStreamed = 0;
+        bool busyWhenRetried = false, generateOfferedWhileBusy = true;
+        auto retry = connect(window_.get(), &MainWindow::tokenStreamed, this, [&] {
+            if (++firstStreamed != 1) return;
+            typePrompt(second);
+            pressGenerateShortcut();
+            busyWhenRetried = window_->isBusy();
+            generateOfferedWhileBusy = button("generateButton")->isEnabled();
+            pressEscape();
+        });
+        QSignalSpy done(window_.get(), &MainWindow::runCompleted);
+        QVERIFY(pressGenerateShortcut());
+        QVERIFY(done.wait(kPatience));
+        disconnect(retry);
+        // A run in progress is not replaced: Generate is greyed out and the shortcut starts nothing.
+        QVERIFY(busyWhenRetried);
+        QVERIFY(!generateOfferedWhileBusy);
+        QCOMPARE(done.count(), 1);
+        QVERIFY(window_->baselineRun()->promptPieces.join(QString()).contains(first));
+        QVERIFY(!window_->isBusy());
+
+        // The second question, now that the first run has stopped. While it streams, the reasoning view holds
+        // its tokens only.
+        QStringList secondStreamed;
+        bool onlySecondShown = true;
+        connect(window_.get(), &MainWindow::tokenStreamed, this, [&](const QString& piece) {
+            secondStreamed << piece;
+            onlySecondShown = onlySecondShown && shownTokens() == secondStreamed;
+        });
+        done.clear();
+        QVERIFY(pressGenerateShortcut());
+        QVERIFY(done.wait(kPatience));
+        QCOMPARE(done.count(), 1);
+        const RunOutcome& run = *window_->baselineRun();
+        const QString prompt = run.promptPieces.join(QString());
+        QVERIFY2(prompt.contains(second) && !prompt.contains(first), qPrintable(prompt));
+        // Only the second run's tokens streamed in and only they are shown after its prompt.
+        QVERIFY(onlySecondShown);
+        QCOMPARE(secondStreamed.size(), int(run.analyzed.generation.ids.size()));
+        QVERIFY(QString::fromStdString(run.analyzed.generation.text).startsWith(secondStreamed.join(QString())));
+        QCOMPARE(shownTokens(), run.promptPieces + run.generatedPieces);
+    }
+
+    void startsInChineseWithLangZhCN() {
+        // As `headscope --lang zh_CN` does: the translation is installed before the window is built.
+        window_.reset();
+        translator_ = installTranslation("zh_CN");
+        QVERIFY2(translator_, "no zh_CN translation in the resources");
+        QVERIFY(showNewWindow());
+        QStringList menus;
+        for (QAction* top : window_->menuBar()->actions()) menus << top->text();
+        QCOMPARE(menus, QStringList({"文件(&F)", "运行(&R)", "帮助(&H)"}));
+        QCOMPARE(button("generateButton")->text(), QString("生成"));
+        QCOMPARE(labelText("modelInfo"), QString("未加载模型"));
+        // Texts built at run time are translated too.
+        QVERIFY(openModelFolder(model_, "文件(F)", "打开模型文件夹(M)…"));
+        QVERIFY2(labelText("modelInfo").contains("4 层 x 4 头"), qPrintable(labelText("modelInfo")));
     }
 
     void opensAnEvalRunAndStepsThroughIt() {
