@@ -5,14 +5,12 @@
 
 #include <QCommandLineParser>
 #include <QFileInfo>
-#include <QLibraryInfo>
-#include <QLocale>
 #include <QSettings>
-#include <QTranslator>
 
 #include "headscope/platform.h"
 #include "main_window.h"
 #include "screenshot_script.h"
+#include "translation.h"
 
 int main(int argc, char** argv) {
     // Before QApplication, so that it answers on a machine without a display too.
@@ -52,9 +50,7 @@ int main(int argc, char** argv) {
     parser.addOptions({version, model, image, prompt, eval, screenshot, compare, language});
     parser.process(app);
 
-    QTranslator translator;
-    const QLocale locale = parser.isSet(language) ? QLocale(parser.value(language)) : QLocale();
-    if (translator.load(locale, "headscope", "_", ":/i18n")) QApplication::installTranslator(&translator);
+    headscope::gui::installTranslation(parser.isSet(language) ? parser.value(language) : QString());
 
     headscope::gui::MainWindow window;
     window.show();
