@@ -391,7 +391,8 @@ void MainWindow::setBusy(bool busy, const QString& status) {
 }
 
 void MainWindow::updateActions() {
-    const bool ready = model_.has_value() && !busy_;
+    // Generate stays offered during a run: the newest request replaces the run in progress.
+    const bool ready = model_.has_value() && !loading_;
     generateAction_->setEnabled(ready);
     generateButton_->setEnabled(ready);
     stopAction_->setEnabled(busy_);
@@ -408,6 +409,9 @@ void MainWindow::chooseModelFolder() {
 }
 
 void MainWindow::openModel(const QString& folder) {
+    // A run still going ends as the load begins; its late result belongs to no one.
+    activeRunId_ = 0;
+    loading_ = true;
     setBusy(true, tr("Loading %1…").arg(folder));
     progress_->setRange(0, 100);
     progress_->setValue(0);

@@ -142,6 +142,7 @@ private:
     QImage baselineImage_;    // the input of the baseline run: a rescaled run repeats exactly this
     QString baselinePrompt_;
     bool busy_ = false;
+    bool loading_ = false;  // a model is loading: no run can start until it is ready
     quint64 nextRunId_ = 1;
     quint64 activeRunId_ = 0;
     std::optional<RunOutcome> baseline_;

@@ -40,7 +40,7 @@ FloatArray layerHeadSlice(const FloatArray& stacked, int64_t index) {
 }  // namespace
 
 void MainWindow::generate() {
-    if (!model_ || busy_) return;
+    if (!model_ || loading_) return;
     if (prompt_->toPlainText().trimmed().isEmpty()) {
         QMessageBox::information(this, tr("Nothing to ask"), tr("Type a prompt first."));
         return;
@@ -49,7 +49,7 @@ void MainWindow::generate() {
 }
 
 void MainWindow::applyRescale() {
-    if (!model_ || busy_ || !baseline_) return;
+    if (!model_ || loading_ || !baseline_) return;
     startRun(true);
 }
 
@@ -86,6 +86,7 @@ void MainWindow::startRun(bool rescaled) {
 }
 
 void MainWindow::onModelLoaded(const ModelSummary& summary) {
+    loading_ = false;
     model_ = summary;
     baseline_.reset();
     rescaled_.reset();
@@ -110,6 +111,7 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
 }
 
 void MainWindow::onLoadFailed(const QString& message) {
+    loading_ = false;
     setBusy(false, tr("Loading failed"));
     QMessageBox::critical(this, tr("Cannot load the model"),
                           message + (model_ ? tr("\n\nThe previous model (%1) stays loaded.").arg(model_->name) : QString()));
