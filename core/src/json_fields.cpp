@@ -97,7 +97,7 @@ json parseBounded(std::string_view text) {
     checkDepthAndNul(text);
     try {
         return json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number beyond a double
         throw BadJson(clip(e.what()));
     }
 }
@@ -121,7 +121,7 @@ json parseBoundedUniqueKeys(std::string_view text) {
     json value;
     try {
         value = json::parse(text.begin(), text.end(), noteKeys);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number beyond a double
         throw BadJson(clip(e.what()));
     }
     if (!duplicate.empty()) throw BadJson("the key \"" + clip(duplicate, 80) + "\" appears twice in one object");
