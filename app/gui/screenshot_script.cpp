@@ -1,6 +1,8 @@
 #include "screenshot_script.h"
 
 #include <QApplication>
+#include <QEvent>
+#include <QMessageBox>
 #include <QTimer>
 
 #include <cstdio>
@@ -29,6 +31,7 @@ ScreenshotScript::ScreenshotScript(MainWindow* window, QString path, QString ima
         std::fprintf(stderr, "headscope: %s\n", qPrintable(message));
         QApplication::exit(1);
     });
+    qApp->installEventFilter(this);
     QTimer::singleShot(300000, this, [] {
         std::fprintf(stderr, "headscope: the scripted session did not finish in 5 minutes\n");
         QApplication::exit(1);
@@ -36,6 +39,18 @@ ScreenshotScript::ScreenshotScript(MainWindow* window, QString path, QString ima
 }
 
 void ScreenshotScript::start(const QString& model) { window_->openModel(model); }
+
+bool ScreenshotScript::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::Show) {
+        if (auto* box = qobject_cast<QMessageBox*>(watched)) {
+            std::fprintf(stderr, "headscope: %s: %s\n", qPrintable(box->windowTitle()), qPrintable(box->text()));
+            // Closed once it is up, so the call that opened it returns; the session has failed.
+            QTimer::singleShot(0, box, [box] { box->done(QMessageBox::Ok); });
+            QTimer::singleShot(0, this, [] { QApplication::exit(1); });
+        }
+    }
+    return QObject::eventFilter(watched, event);
+}
 
 void ScreenshotScript::onModelReady() {
     if (!evalRun_.isEmpty()) {

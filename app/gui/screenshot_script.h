@@ -17,6 +17,10 @@ public:
     ScreenshotScript(MainWindow* window, QString path, QString image, QString prompt, bool compare, QString evalRun = {});
     void start(const QString& model);
 
+protected:
+    // A message box would wait for a click nobody gives: its text goes to stderr and the session ends.
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void onModelReady();
     void onRunCompleted(bool rescaled);
