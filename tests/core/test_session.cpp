@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "expect_error.h"
@@ -297,6 +298,25 @@ private slots:
         const GenerationResult none = session_->generate(input_, options, {}, &cancel);
         QVERIFY(none.cancelled);
         QVERIFY(none.ids.empty());
+    }
+
+    // The app cancels from the GUI thread while the worker runs a long prefill: the call must return, having
+    // generated at most the token under way. (How soon it returns is measured in bench_cancel.)
+    void cancelFromAnotherThreadStopsALongRun() {
+        ChatPrompt prompt;
+        for (int i = 0; i < 1500; ++i) prompt.userText += "circle ";
+        const PreparedInput input = session_->prepare(prompt, nullptr);
+        GenerationOptions options;
+        options.maxNewTokens = 4000;
+        options.stopTokenIds = {-1};  // never stops by itself: only the cancel can end it early
+        std::atomic<bool> cancel{false};
+        GenerationResult result;
+        std::thread run([&] { result = session_->generate(input, options, {}, &cancel); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // lands in the prefill or early decoding
+        cancel = true;
+        run.join();
+        QVERIFY(result.cancelled);
+        QVERIFY2(result.ids.size() < 100, qPrintable(QString::number(result.ids.size())));
     }
 };
 
