@@ -45,12 +45,14 @@ void BM_CancelDuringPrefill(benchmark::State& state) {
     const double prefill = layer * double(s.config().text.numLayers);
     double latency = 0;
     int cancelledRuns = 0;
+    int iteration = 0;
     for (auto _ : state) {
         std::atomic<bool> cancel{false};
         GenerationResult result;
         std::thread run([&] { result = s.generate(input, greedy(64), {}, &cancel); });
-        // Halfway through the prefill, as measured just before.
-        std::this_thread::sleep_for(std::chrono::duration<double>(prefill / 2));
+        // At 30%, 45%, 60%, 75% of the prefill as measured just before: moments unrelated to layer boundaries.
+        const double fraction = 0.3 + 0.15 * double(iteration++ % 4);
+        std::this_thread::sleep_for(std::chrono::duration<double>(prefill * fraction));
         const Clock::time_point cancelledAt = Clock::now();
         cancel = true;
         run.join();

@@ -73,6 +73,7 @@ torch::Tensor Qwen2AttentionImpl::forward(const torch::Tensor& x, const torch::T
     std::vector<torch::Tensor> chunks;
     const int64_t chunk = std::max<int64_t>(1, run.queryChunk);
     for (int64_t start = 0; start < t; start += chunk) {
+        if (start > 0 && run.cancel && run.cancel->load()) throw RunCancelled();  // long prompts: many chunks
         const int64_t rows = std::min(chunk, t - start);
         torch::Tensor mask;
         if (t > 1) mask = causalMask(pastLength + start, rows, keys, q.options());
@@ -104,6 +105,8 @@ Qwen2DecoderLayerImpl::Qwen2DecoderLayerImpl(const TextConfig& config, int64_t l
 torch::Tensor Qwen2DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                              KVCache* cache, int64_t pastLength, const DecoderRunOptions& run) {
     auto h = x + selfAttn(inputLayernorm(x), cos, sin, cache, pastLength, run);
+    // Checked here as well as between layers, so a cancel waits for half a layer rather than a whole one.
+    if (run.cancel && run.cancel->load()) throw RunCancelled();
     return h + mlp(postAttentionLayernorm(h));
 }
 
