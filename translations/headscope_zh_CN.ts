@@ -515,6 +515,13 @@
         <source>%1 (%2) — %3 layers x %4 heads, %5 M parameters, %6 MB, %7 %8</source>
         <translation>%1 (%2) — %3 层 x %4 头，%5 M 参数，%6 MB，%7 %8</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../app/gui/main_window_runs.cpp" line="104"/>
+        <source> — warning: %n weight tensor(s) hold NaN or infinity (%1)</source>
+        <translation>
+            <numerusform> — 警告：%n 个权重张量含有 NaN 或无穷大（%1）</numerusform>
+        </translation>
+    </message>
     <message>
         <location filename="../app/gui/main_window_runs.cpp" line="107"/>
         <source>S_v</source>

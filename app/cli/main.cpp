@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "headscope/error.h"
+#include "headscope/session.h"
 
 namespace {
 
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "headscope-cli %s: %s\n", command.c_str(), e.what());
         return 2;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "headscope-cli %s: error: %s\n", command.c_str(), e.what());
+        std::fprintf(stderr, "headscope-cli %s: error: %s\n", command.c_str(), headscope::userMessage(e).c_str());
         return 1;
     }
 }

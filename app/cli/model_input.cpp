@@ -60,6 +60,9 @@ ModelInput loadModelInput(const Arguments& args) {
     const ModelInfo& info = out.session->info();
     for (const auto& name : info.unusedTensors)
         std::fprintf(stderr, "note: checkpoint tensor '%s' is not used by the model\n", name.c_str());
+    for (const auto& name : info.nonFiniteTensors)
+        std::fprintf(stderr, "warning: checkpoint tensor '%s' holds NaN or infinite values; outputs will be too\n",
+                     name.c_str());
     const std::string onDevice =
         info.deviceBytesAfterLoad >= 0 ? " (" + formatBytes(info.deviceBytesAfterLoad) + " held there)" : "";
     const std::string resident =

@@ -100,7 +100,12 @@ void MainWindow::onModelLoaded(const ModelSummary& summary) {
                             .arg(summary.heads)
                             .arg(summary.parameters / 1e6, 0, 'f', 1)
                             .arg(summary.bytes / 1048576.0, 0, 'f', 0)
-                            .arg(summary.device, summary.dtype));
+                            .arg(summary.device, summary.dtype) +
+                        (summary.nonFiniteTensors.isEmpty()
+                             ? QString()
+                             : tr(" — warning: %n weight tensor(s) hold NaN or infinity (%1)", nullptr,
+                                  int(summary.nonFiniteTensors.size()))
+                                   .arg(summary.nonFiniteTensors.first())));
     addRecent("recent/models", summary.folder);
     if (!image_.isNull()) setImage(image_, imageName_);
     heatMap_->setTable(FloatArray({summary.layers, summary.heads},

@@ -42,12 +42,13 @@ void ModelWorker::loadModel(const QString& folder, const LoadOptions& options) {
         summary.parameters = info.parameterCount;
         summary.bytes = info.parameterBytes;
         summary.unusedTensors = static_cast<int>(info.unusedTensors.size());
+        for (const std::string& name : info.nonFiniteTensors) summary.nonFiniteTensors << QString::fromStdString(name);
         summary.config = info.config;
         summary.imageConfig = session_->imageProcessorConfig();
         summary.clipConfig = session_->clipProcessorConfig();
         emit modelLoaded(summary);
     } catch (const std::exception& e) {
-        emit loadFailed(QString::fromStdString(e.what()));
+        emit loadFailed(QString::fromStdString(userMessage(e)));
     }
 }
 
@@ -103,7 +104,7 @@ void ModelWorker::run(const RunRequest& request) {
         runs_.push_back({request.id, input, outcome.analyzed.generation.ids, request.control});
         emit runFinished(outcome);
     } catch (const std::exception& e) {
-        emit runFailed(request.id, QString::fromStdString(e.what()));
+        emit runFailed(request.id, QString::fromStdString(userMessage(e)));
     }
 }
 
@@ -123,7 +124,7 @@ void ModelWorker::computeRows(quint64 runId, int position) {
         outcome.rows = attentionRows(*session_, run->input, run->generated, position, run->control);
         emit rowsReady(outcome);
     } catch (const std::exception& e) {
-        emit analysisFailed(QString::fromStdString(e.what()));
+        emit analysisFailed(QString::fromStdString(userMessage(e)));
     }
 }
 
@@ -136,7 +137,7 @@ void ModelWorker::explain(quint64 runId, int index) {
         outcome.explanation = explainToken(*session_, run->input, run->generated, index, std::nullopt, run->control);
         emit explainReady(outcome);
     } catch (const std::exception& e) {
-        emit analysisFailed(QString::fromStdString(e.what()));
+        emit analysisFailed(QString::fromStdString(userMessage(e)));
     }
 }
 

@@ -27,6 +27,7 @@ struct ModelSummary {
     qint64 parameters = 0;
     qint64 bytes = 0;
     int unusedTensors = 0;
+    QStringList nonFiniteTensors;  // weights holding NaN or infinity
     ModelConfig config;
     ImageProcessorConfig imageConfig;
     ClipProcessorConfig clipConfig;

@@ -161,11 +161,17 @@ std::unique_ptr<Session> Session::load(const std::string& folder, const LoadOpti
     info.parameterCount = loaded.parameterCount;
     info.parameterBytes = loaded.parameterBytes;
     info.unusedTensors = loaded.unusedTensors;
+    info.nonFiniteTensors = loaded.nonFiniteTensors;
     detail::synchronize(impl->placement.device);
     info.residentBytesAfterLoad = residentMemoryBytes();
     info.deviceBytesAfterLoad = detail::deviceBytesAllocated(impl->placement.device);
     report(1.0, "ready");
     return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+std::string userMessage(const std::exception& error) {
+    if (const auto* torchError = dynamic_cast<const c10::Error*>(&error)) return torchError->what_without_backtrace();
+    return error.what();
 }
 
 const ModelInfo& Session::info() const { return impl_->info; }

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -306,6 +307,22 @@ private slots:
             t.erase(std::remove_if(t.begin(), t.end(), [](const TensorToWrite& x) { return x.name == "model.norm.weight"; }),
                     t.end());
         }), "model.norm.weight", {"missing"});
+        // NaN and infinite weights load (what such a model does may be the question) but are reported.
+        {
+            const fs::path folder = modelCopy("non-finite");
+            rewriteWeights([](std::vector<TensorToWrite>& t) {
+                for (auto& tensor : t)
+                    if (tensor.name == "model.norm.weight") {
+                        const float nan = std::numeric_limits<float>::quiet_NaN();
+                        std::memcpy(tensor.data.data() + 4, &nan, sizeof nan);
+                    }
+            })(folder);
+            const auto session = Session::load(folder.string(), LoadOptions{DeviceChoice::Cpu, DTypeChoice::Float32});
+            QCOMPARE(session->info().nonFiniteTensors, std::vector<std::string>{"model.norm.weight"});
+            QVERIFY(Session::load(model_.string(), LoadOptions{DeviceChoice::Cpu, DTypeChoice::Float32})
+                        ->info()
+                        .nonFiniteTensors.empty());
+        }
         expectFolderRefused("model.safetensors is a FIFO", [&](const fs::path& f) {
             fs::remove(f / "model.safetensors");
             QCOMPARE(::mkfifo((f / "model.safetensors").c_str(), 0600), 0);

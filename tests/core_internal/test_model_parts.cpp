@@ -4,6 +4,7 @@
 
 #include "fixtures.h"
 #include "headscope/error.h"
+#include "headscope/session.h"
 #include "models/qwen_vision.h"
 #include "session_impl.h"
 
@@ -157,6 +158,33 @@ private Q_SLOTS:
 
     // The training probes' view of the decoder: one output per layer, in order, the last one being what the
     // final norm turns into the returned hidden states.
+    // A LibTorch error that reaches a front end is shown as its sentence, without the C++ backtrace.
+    void aLibTorchErrorIsShownWithoutItsBacktrace() {
+        std::string shown, raw;
+        try {
+            (void)torch::zeros({2, 3}).matmul(torch::zeros({4, 5}));
+        } catch (const std::exception& e) {
+            raw = e.what();
+            shown = headscope::userMessage(e);
+        }
+        QVERIFY2(raw.find("Exception raised from") != std::string::npos, raw.c_str());
+        QVERIFY2(shown.find("cannot be multiplied") != std::string::npos, shown.c_str());
+        QVERIFY2(shown.find("Exception raised from") == std::string::npos && shown.size() < raw.size(), shown.c_str());
+        const headscope::FormatError ours("model.safetensors: header is not valid JSON");
+        QCOMPARE(headscope::userMessage(ours), std::string(ours.what()));
+    }
+
+    // Messages quote what they found; a 50 MB value is cut in the middle, keeping the file and the problem.
+    void aHugeMessageKeepsItsStartAndEnd() {
+        const std::string value(50u << 20, 'x');
+        const headscope::FormatError error("config.json: model_type \"" + value + "\" is not supported");
+        const std::string message = error.what();
+        QVERIFY(message.size() <= headscope::Error::kMaxErrorMessage + 64);
+        QVERIFY(message.rfind("config.json: model_type \"xxx", 0) == 0);
+        QVERIFY(message.find("bytes cut") != std::string::npos);
+        QVERIFY(message.size() > 20 && message.substr(message.size() - 20) == "xx\" is not supported");
+    }
+
     void layerOutputsAreCapturedInOrder() {
         HEADSCOPE_REQUIRE_FIXTURE("qwen25vl-tiny");
         const auto session = loadTinyFixture();

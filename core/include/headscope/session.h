@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ struct ModelInfo {
     int64_t residentBytesAfterLoad = -1;       // the process's resident memory once loaded (-1: unknown)
     int64_t deviceBytesAfterLoad = -1;         // on CUDA: memory LibTorch holds on the device once loaded
     std::vector<std::string> unusedTensors;    // present in the checkpoint, read by no module
+    std::vector<std::string> nonFiniteTensors;  // weights holding NaN or infinity in the compute dtype
 };
 
 // A prompt ready to run: token ids with the image pad expanded, the processed image and M-RoPE positions.
@@ -155,6 +157,10 @@ ImageInputShape imageInputShape(const ModelConfig& config, const ImageProcessorC
 // in effect. Throws InvalidInputError beyond kMaxComputeThreads (each thread is an OS thread and a stack).
 constexpr int kMaxComputeThreads = 1024;
 int setComputeThreads(int threads);
+
+// The sentence to show a user for any exception from core. Core's public calls report headscope::Error; a
+// LibTorch error that escapes one anyway loses its C++ backtrace here, which helps no user.
+std::string userMessage(const std::exception& error);
 
 // Multimodal RoPE positions (t, h, w) for a sequence with image pad runs, as transformers' get_rope_index
 // computes them: text counts up on all three axes; an image block takes (0, row, col) offsets from the

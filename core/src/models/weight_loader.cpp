@@ -69,6 +69,8 @@ LoadReport loadParameters(torch::nn::Module& module, const WeightStore& store, c
             throw InvalidInputError("checkpoint tensor '" + view->name + "' has dtype " + dtypeName(view->dtype) +
                                     "; weights must be floating point");
         parameter.set_data(tensorFromView(*view, device, dtype));
+        // Loaded anyway (a researcher may want to see what such a model does), but never silently.
+        if (!torch::isfinite(parameter).all().item<bool>()) report.nonFiniteTensors.push_back(view->name);
         used.insert(view->name);
         report.parameterCount += parameter.numel();
         report.parameterBytes += parameter.numel() * static_cast<int64_t>(parameter.element_size());

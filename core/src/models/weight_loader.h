@@ -17,6 +17,7 @@ using NameCandidates = std::function<std::vector<std::string>(const std::string&
 
 struct LoadReport {
     std::vector<std::string> unusedTensors;
+    std::vector<std::string> nonFiniteTensors;  // weights holding NaN or infinity (after the dtype conversion)
     int64_t parameterCount = 0;
     int64_t parameterBytes = 0;
 };
