@@ -43,7 +43,7 @@ void fail(const std::string& file, const std::string& field, const std::string& 
 json parseText(const std::string& text, const std::string& nameForErrors) {
     try {
         return json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number too large for a double (out_of_range)
         throw FormatError(nameForErrors + ": malformed JSON: " + e.what());
     }
 }

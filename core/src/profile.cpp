@@ -153,7 +153,7 @@ nlohmann::json readJsonFile(const std::string& path) {
     const std::string text = readBoundedFile(path, kMaxJsonFileBytes);
     try {
         return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
+    } catch (const nlohmann::json::exception& error) {  // also a number too large for a double
         throw FormatError(path + ": malformed JSON: " + error.what());
     }
 }

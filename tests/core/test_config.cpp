@@ -169,6 +169,20 @@ private slots:
         }
     }
 
+    void numbersBeyondADoubleAreMalformedJson() {
+        // nlohmann reports such a number as out_of_range, not parse_error; it is still a malformed file.
+        for (const char* text : {R"({"model_type": "qwen2_vl", "hidden_size": 1e605})", R"({"rope_theta": -2E400})"}) {
+            try {
+                parseModelConfig(text, "big/config.json");
+                QFAIL("a number beyond a double must throw");
+            } catch (const FormatError& err) {
+                QVERIFY2(mentions(err.what(), "big/config.json") && mentions(err.what(), "malformed JSON") &&
+                             mentions(err.what(), "number overflow"),
+                         err.what());
+            }
+        }
+    }
+
     void missingFilesAreClearErrors() {
         QTemporaryDir dir;
         const std::string path = dir.filePath("config.json").toStdString();

@@ -71,7 +71,7 @@ std::string withoutDotSlash(std::string path) {
 json parseJsonFile(const std::string& path) {
     try {
         return json::parse(readTextFile(path));
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number too large for a double
         throw FormatError(path + ": not valid JSON (" + e.what() + ")");
     }
 }
@@ -100,14 +100,14 @@ Drafts importMathVista(const std::string& input) {
             for (size_t i = 0; i < all.size(); ++i) records.push_back({"record " + std::to_string(i + 1), all[i]});
         else
             throw FormatError(input + ": MathVista data must be a JSON object, a list or JSON lines");
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {
         std::istringstream lines(text);
         std::string line;
         for (int64_t n = 1; std::getline(lines, line); ++n) {
             if (eval_text::trim(line).empty()) continue;
             try {
                 records.push_back({"line " + std::to_string(n), json::parse(line)});
-            } catch (const json::parse_error& e) {
+            } catch (const json::exception& e) {
                 throw FormatError(input + ": line " + std::to_string(n) + " is not JSON (" + e.what() + ")");
             }
         }
@@ -205,7 +205,7 @@ Drafts importPope(const std::string& input) {
             json row;
             try {
                 row = json::parse(line);
-            } catch (const json::parse_error& e) {
+            } catch (const json::exception& e) {
                 throw Unusable{std::string("not valid JSON (") + e.what() + ")"};
             }
             Draft d;

@@ -125,7 +125,7 @@ EvalDataset readEvalDataset(const std::string& path) {
             sample.line = number;
             if (!ids.insert(sample.id).second) throw BadLine{"id \"" + sample.id + "\" appears on an earlier line"};
             dataset.samples.push_back(std::move(sample));
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {  // a syntax error, or a number too large for a double
             dataset.skipped.push_back({number, std::string("not valid JSON (") + e.what() + ")"});
         } catch (const BadLine& bad) {
             dataset.skipped.push_back({number, bad.message});
