@@ -128,7 +128,11 @@ VisionConfig parseVision(const json& root, ModelFamily family, const std::string
         // Qwen2-VL: blocks of width embed_dim with LayerNorm and a QuickGELU MLP; hidden_size is the merger's
         // output (the text width).
         c.embedDim = requireInt(v, "embed_dim", file, path);
-        c.mlpHidden = static_cast<int64_t>(c.embedDim * numberOr(v, "mlp_ratio", 4.0, file, path));
+        const double mlpWidth = double(c.embedDim) * numberOr(v, "mlp_ratio", 4.0, file, path);
+        if (!(mlpWidth > -0x1p63 && mlpWidth < 0x1p63))
+            fail(file, path + ".mlp_ratio", "embed_dim x mlp_ratio is " + std::to_string(mlpWidth) +
+                                                ", beyond any MLP width");
+        c.mlpHidden = static_cast<int64_t>(mlpWidth);
         c.outHidden = requireInt(v, "hidden_size", file, path);
         c.norm = VisionNormKind::LayerNorm;
         c.mlp = VisionMlpKind::QuickGeluFc;
