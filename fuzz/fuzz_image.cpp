@@ -11,9 +11,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (image.width <= 0 || image.height <= 0 ||
         image.pixels.size() != size_t(image.width) * size_t(image.height) * 3)
         std::abort();  // decodeImage promises a non-empty RGB picture
-    // Preprocessing scales to the model's size; only small inputs keep each run short.
+    // The preprocessors on small pictures and to small sizes keep each run short; what matters here is the
+    // odd shapes a decoder can produce (1 x N, extreme aspect ratios).
     if (int64_t(image.width) * image.height > 256 * 256) return 0;
-    fuzz::runExpectingErrors("", [&] { (void)preprocessImage(image, ImageProcessorConfig{}); });
-    fuzz::runExpectingErrors("", [&] { (void)preprocessImageClip(image, ClipProcessorConfig{}); });
+    ImageProcessorConfig qwen;
+    qwen.maxPixels = 112 * 112;
+    fuzz::runExpectingErrors("", [&] { (void)preprocessImage(image, qwen); });
+    ClipProcessorConfig clip;
+    clip.shortestEdge = 28;
+    clip.cropHeight = clip.cropWidth = 28;
+    fuzz::runExpectingErrors("", [&] { (void)preprocessImageClip(image, clip); });
     return 0;
 }
