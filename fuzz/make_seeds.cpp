@@ -628,6 +628,13 @@ void imageSeeds(const fs::path* fixtures) {
     imageSeed("grey", ".pgm", grey);
     imageSeed("colour", ".tiff", colour);
     imageSeed("colour", ".webp", colour);
+    imageSeed("lossless", ".webp", colour, {cv::IMWRITE_WEBP_QUALITY, 101});
+    imageSeed("colour", ".pam", colour);
+    imageSeed("grey", ".pbm", grey);
+    imageSeed("colour", ".ras", colour);
+    cv::Mat larger;  // JPEG 2000's five default resolutions need 32 pixels a side
+    cv::resize(colour, larger, cv::Size(40, 34), 0, 0, cv::INTER_NEAREST);
+    imageSeed("colour", ".jp2", larger);
     std::vector<uint8_t> jpeg;
     if (cv::imencode(".jpg", colour, jpeg))
         for (int orientation : {3, 6, 8}) writeSeed("image", "exif-" + std::to_string(orientation) + ".jpg",
