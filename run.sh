@@ -3,13 +3,17 @@
 #   ./run.sh          install missing Debian packages and LibTorch (.venv/), build (Release) into build/, run the app
 #   ./run.sh test     the same set-up, then the whole test suite through ctest
 #   ./run.sh bench    the same set-up, then the benchmarks (printed, not asserted)
+#   ./run.sh fuzz [SECONDS [TARGET...]]
+#                     builds the libFuzzer targets of fuzz/ (clang, ASan + UBSan, no LibTorch) into
+#                     build-fuzz/, writes their seed corpus and runs each target for SECONDS (default 30);
+#                     fails when a target finds something
 # Idempotent: packages are installed only when missing, and the build is incremental.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 mode=${1:-run}
-case "$mode" in run | test | bench) ;; *)
-    echo "usage: ./run.sh [test|bench]" >&2
+case "$mode" in run | test | bench | fuzz) ;; *)
+    echo "usage: ./run.sh [test|bench|fuzz [SECONDS [TARGET...]]]" >&2
     exit 2
     ;;
 esac
@@ -118,6 +122,76 @@ build() {
     fi
     cmake --build build --parallel "$(nproc)"
 }
+
+# ---- fuzzing -----------------------------------------------------------------------------------------------
+# The fuzz build compiles only the torch-free base library (HEADSCOPE_FUZZ=ON), so it needs neither LibTorch
+# nor Qt. Seeds are written afresh on every run into build-fuzz/corpus/<target> (from the shared fixtures when
+# present, and generated ones), where libFuzzer also keeps what it finds interesting; a finding is saved in
+# build-fuzz/findings/<target>/ and its log in build-fuzz/logs/<target>.log.
+fuzz_packages=(build-essential cmake ninja-build ccache pkg-config clang-14 libclang-rt-14-dev
+               libopencv-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev)
+
+build_fuzz() {
+    if [ ! -f build-fuzz/CMakeCache.txt ]; then
+        cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHEADSCOPE_FUZZ=ON \
+            -DCMAKE_CXX_COMPILER=clang++-14
+    fi
+    cmake --build build-fuzz --parallel "$(nproc)"
+}
+
+run_fuzz() {
+    local seconds=${1:-30}
+    shift || true
+    [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -gt 0 ] || { echo "fuzz: SECONDS must be a positive integer" >&2; exit 2; }
+    local targets=("$@")
+    if [ ${#targets[@]} -eq 0 ]; then
+        for t in build-fuzz/bin/fuzz_*; do targets+=("${t#build-fuzz/bin/fuzz_}"); done
+    fi
+    local root fixtures=${HEADSCOPE_FIXTURES:-../shared/fixtures}
+    root=$(pwd)/build-fuzz
+    if [ -d "$fixtures" ]; then
+        "$root/bin/make_seeds" "$root/corpus" "$fixtures"
+    else
+        echo "fuzz: no fixtures at $fixtures; generated seeds only"
+        "$root/bin/make_seeds" "$root/corpus"
+    fi
+    # The targets that read files write them into a folder of their own under TMPDIR; a crashed run leaves
+    # its folder here, not in /tmp.
+    rm -rf "$root/tmp" && mkdir -p "$root/tmp" "$root/logs"
+    local failed=() t
+    for t in "${targets[@]}"; do
+        local bin="$root/bin/fuzz_$t" log="$root/logs/$t.log"
+        [ -x "$bin" ] || { echo "fuzz: no target '$t' (build-fuzz/bin/fuzz_$t)" >&2; exit 2; }
+        mkdir -p "$root/corpus/$t" "$root/findings/$t"
+        local rc=0
+        # rss_limit_mb bounds memory (2 GB: a finding above it); timeout bounds one input (10 s).
+        TMPDIR="$root/tmp" "$bin" "$root/corpus/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
+            -timeout=10 -print_final_stats=1 -artifact_prefix="$root/findings/$t/" >"$log" 2>&1 || rc=$?
+        local runs cov
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+        [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+        cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' || true)
+        if [ "$rc" -eq 0 ]; then
+            printf 'fuzz %-20s %10s runs in %4s s  %s  no findings\n' "$t" "${runs:-?}" "$seconds" "${cov:-}"
+        else
+            printf 'fuzz %-20s FINDING (exit %s) after %s runs; see %s\n' "$t" "$rc" "${runs:-?}" "$log"
+            grep -E 'ERROR: |SUMMARY: |runtime error|fuzz: |Test unit written to|terminate called|what\(\)' "$log" | head -8 | sed 's/^/    /'
+            failed+=("$t")
+        fi
+    done
+    if [ ${#failed[@]} -gt 0 ]; then
+        echo "fuzz: findings in ${failed[*]} (inputs in build-fuzz/findings/)" >&2
+        exit 1
+    fi
+}
+
+if [ "$mode" = fuzz ]; then
+    packages=("${fuzz_packages[@]}")
+    install_missing_packages
+    build_fuzz
+    run_fuzz "${@:2}"
+    exit 0
+fi
 
 install_missing_packages
 build

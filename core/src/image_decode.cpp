@@ -12,6 +12,7 @@
 
 #include "headscope/error.h"
 #include "headscope/image.h"
+#include "image_header.h"
 #include "image_jpeg.h"
 
 namespace headscope {
@@ -118,26 +119,6 @@ cv::Mat decodeWithOpenCv(const std::vector<uint8_t>& encoded, const std::string&
     return image;
 }
 
-// The width and height a PNG's IHDR or a JPEG's frame header declares, or false for other formats.
-bool declaredSize(const std::vector<uint8_t>& encoded, uint64_t* width, uint64_t* height) {
-    static const uint8_t kPng[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    const bool png = encoded.size() >= 24 && std::memcmp(encoded.data(), kPng, 8) == 0 &&
-                     std::memcmp(encoded.data() + 12, "IHDR", 4) == 0;
-    if (png) {
-        const auto be32 = [&](size_t at) {
-            return (uint64_t(encoded[at]) << 24) | (uint64_t(encoded[at + 1]) << 16) |
-                   (uint64_t(encoded[at + 2]) << 8) | uint64_t(encoded[at + 3]);
-        };
-        *width = be32(16);
-        *height = be32(20);
-        return true;
-    }
-    uint32_t w = 0, h = 0;
-    if (!detail::jpegFrameSize(encoded.data(), encoded.size(), &w, &h)) return false;
-    *width = w;
-    *height = h;
-    return true;
-}
 
 void refuseBombs(uint64_t width, uint64_t height, const std::string& name, const char* when) {
     if (width * height <= uint64_t(kMaxImagePixels)) return;  // both below 2^32: the product cannot wrap
@@ -152,8 +133,15 @@ void refuseBombs(uint64_t width, uint64_t height, const std::string& name, const
 RgbImage decodeImage(const std::vector<uint8_t>& encoded, const std::string& nameForErrors) {
     if (encoded.empty()) failDecode(nameForErrors, "the file is empty");
     if (encoded.size() > size_t(std::numeric_limits<int>::max())) failDecode(nameForErrors, "file too large");
-    uint64_t width = 0, height = 0;
-    if (declaredSize(encoded, &width, &height)) refuseBombs(width, height, nameForErrors, "before decoding");
+    // Every decoder allocates the whole picture from its header first: the header is checked before.
+    detail::DeclaredImage declared;
+    if (detail::readDeclaredImage(encoded.data(), encoded.size(), &declared)) {
+        if (!declared.unsupported.empty())
+            failDecode(nameForErrors, std::string("a ") + declared.format + " image with " + declared.unsupported +
+                                          "; only 8- and 16-bit images of up to 4 channels are read (refused "
+                                          "before decoding)");
+        refuseBombs(declared.width, declared.height, nameForErrors, "before decoding");
+    }
     const bool jpeg = detail::looksLikeJpeg(encoded.data(), encoded.size());
     if (jpeg && !detail::jpegHasEndOfImage(encoded.data(), encoded.size()))
         failDecode(nameForErrors, "the JPEG data is truncated (no end-of-image marker)");

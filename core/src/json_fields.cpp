@@ -1,5 +1,7 @@
 #include "json_fields.h"
 
+#include <cmath>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -22,11 +24,22 @@ const json* lookup(const json& obj, const std::string& key) {
 }
 
 int64_t asInt(const json& value, const std::string& file, const std::string& field) {
+    const auto outOfRange = [&] {
+        fail(file, field, "expected an integer, found " + quote(value) + ", which does not fit in a signed 64-bit integer");
+    };
+    if (value.is_number_unsigned()) {
+        if (value.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())) outOfRange();
+        return value.get<int64_t>();
+    }
     if (value.is_number_integer()) return value.get<int64_t>();
-    // Some writers emit integral values as floats (e.g. 3136.0).
+    // Some writers emit integral values as floats (e.g. 3136.0); nlohmann reads an integer too long for 64 bits
+    // as a float as well. Only values inside [-2^63, 2^63) convert.
     if (value.is_number_float()) {
-        double d = value.get<double>();
-        if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+        const double d = value.get<double>();
+        if (d == std::trunc(d)) {
+            if (!(d >= -0x1p63 && d < 0x1p63)) outOfRange();
+            return static_cast<int64_t>(d);
+        }
     }
     fail(file, field, "expected an integer, found " + quote(value));
 }

@@ -154,9 +154,6 @@ MappedRegion mapWholeFile(const std::string& path) {
 
     const auto size = static_cast<uint64_t>(status.st_size);
     if (size == 0) throw FormatError(path + ": file is empty, not a safetensors file");
-    if (size < kLengthFieldBytes)
-        throw FormatError(path + ": file is only " + std::to_string(size) +
-                          " bytes, too short for the 8-byte header length of a safetensors file");
 
     void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
     if (address == MAP_FAILED) throw Error(path + ": cannot map into memory: " + std::strerror(errno));
@@ -164,15 +161,19 @@ MappedRegion mapWholeFile(const std::string& path) {
 }
 
 // Returns N, the JSON header length, after checking it is bounded and inside the file.
-uint64_t readHeaderLength(const std::string& path, const MappedRegion& region) {
+uint64_t readHeaderLength(const std::string& path, const uint8_t* bytes, uint64_t size) {
+    if (size == 0) throw FormatError(path + ": file is empty, not a safetensors file");
+    if (size < kLengthFieldBytes)
+        throw FormatError(path + ": file is only " + std::to_string(size) +
+                          " bytes, too short for the 8-byte header length of a safetensors file");
     uint64_t length = 0;
-    std::memcpy(&length, region.bytes(), sizeof length);
+    std::memcpy(&length, bytes, sizeof length);
     if (length > SafetensorsFile::kMaxHeaderBytes)
         throw FormatError(path + ": header length " + std::to_string(length) + " exceeds the limit of " +
                           std::to_string(SafetensorsFile::kMaxHeaderBytes) + " bytes (100 MB)");
-    if (length > region.size() - kLengthFieldBytes)
+    if (length > size - kLengthFieldBytes)
         throw FormatError(path + ": header length " + std::to_string(length) +
-                          " runs past the end of the file (" + std::to_string(region.size()) + " bytes)");
+                          " runs past the end of the file (" + std::to_string(size) + " bytes)");
     return length;
 }
 
@@ -317,6 +318,38 @@ void validateLayout(const std::string& path, std::vector<HeaderEntry>& entries, 
 
 }  // namespace
 
+namespace safetensors_detail {
+
+ParsedSafetensors parseSafetensors(const std::string& path, const uint8_t* bytes, uint64_t size) {
+    const uint64_t headerLength = readHeaderLength(path, bytes, size);
+    const json header = parseHeaderJson(path, bytes + kLengthFieldBytes, headerLength);
+
+    ParsedSafetensors parsed;
+    std::vector<HeaderEntry> entries;
+    for (const auto& [name, value] : header.items()) {
+        if (name == "__metadata__")
+            parsed.metadata = parseMetadata(path, value);
+        else
+            entries.push_back(parseEntry(path, name, value));
+    }
+    const uint64_t dataStart = kLengthFieldBytes + headerLength;
+    validateLayout(path, entries, size - dataStart);
+
+    parsed.tensors.reserve(entries.size());
+    for (HeaderEntry& entry : entries) {
+        TensorView view;
+        view.name = std::move(entry.name);
+        view.dtype = entry.dtype;
+        view.shape = std::move(entry.shape);
+        view.data = bytes + dataStart + entry.begin;
+        view.nbytes = static_cast<size_t>(entry.end - entry.begin);
+        parsed.tensors.push_back(std::move(view));
+    }
+    return parsed;
+}
+
+}  // namespace safetensors_detail
+
 struct SafetensorsFile::Impl {
     std::string path;
     MappedRegion region;
@@ -328,32 +361,11 @@ struct SafetensorsFile::Impl {
 SafetensorsFile::SafetensorsFile(const std::string& path) : impl_(std::make_unique<Impl>()) {
     impl_->path = path;
     impl_->region = mapWholeFile(path);
-    const MappedRegion& region = impl_->region;
-
-    const uint64_t headerLength = readHeaderLength(path, region);
-    const json header = parseHeaderJson(path, region.bytes() + kLengthFieldBytes, headerLength);
-
-    std::vector<HeaderEntry> entries;
-    for (const auto& [name, value] : header.items()) {
-        if (name == "__metadata__")
-            impl_->metadata = parseMetadata(path, value);
-        else
-            entries.push_back(parseEntry(path, name, value));
-    }
-    const uint64_t dataStart = kLengthFieldBytes + headerLength;
-    validateLayout(path, entries, region.size() - dataStart);
-
-    impl_->tensors.reserve(entries.size());
-    for (HeaderEntry& entry : entries) {
-        TensorView view;
-        view.name = std::move(entry.name);
-        view.dtype = entry.dtype;
-        view.shape = std::move(entry.shape);
-        view.data = region.bytes() + dataStart + entry.begin;
-        view.nbytes = static_cast<size_t>(entry.end - entry.begin);
-        impl_->indexByName.emplace(view.name, impl_->tensors.size());
-        impl_->tensors.push_back(std::move(view));
-    }
+    safetensors_detail::ParsedSafetensors parsed =
+        safetensors_detail::parseSafetensors(path, impl_->region.bytes(), impl_->region.size());
+    impl_->tensors = std::move(parsed.tensors);
+    impl_->metadata = std::move(parsed.metadata);
+    for (size_t i = 0; i < impl_->tensors.size(); ++i) impl_->indexByName.emplace(impl_->tensors[i].name, i);
 }
 
 SafetensorsFile::~SafetensorsFile() = default;

@@ -146,6 +146,33 @@ private slots:
         QCOMPARE(p.samples[1].answer, std::string("no"));
     }
 
+    void numbersBeyondADoubleAreNotJson() {
+        // nlohmann reports such a number as out_of_range, not as a parse error.
+        write(path("big/HallusionBench.json"), R"([{"question_id": 1e999}])");
+        try {
+            importBenchmark(BenchmarkFormat::HallusionBench, path("big/HallusionBench.json"), "", path("big-out"));
+            QFAIL("a number beyond a double must be refused");
+        } catch (const FormatError& e) {
+            const std::string message = e.what();
+            QVERIFY2(message.find("HallusionBench.json") != std::string::npos &&
+                         message.find("not valid JSON") != std::string::npos,
+                     e.what());
+        }
+        // MathVista falls back to JSON lines when the whole file is not one document; the line is named.
+        write(path("big/testmini.json"), "{\"pid\": \"1\", \"precision\": 1e999}\n");
+        try {
+            importBenchmark(BenchmarkFormat::MathVista, path("big/testmini.json"), "", path("big-out2"));
+            QFAIL("a number beyond a double must be refused");
+        } catch (const FormatError& e) {
+            QVERIFY2(std::string(e.what()).find("line 1 is not JSON") != std::string::npos, e.what());
+        }
+        write(path("big/pope.json"), "{\"question_id\": 1e999, \"text\": \"Is it?\", \"label\": \"yes\"}\n"
+                                     "{\"question_id\": 2, \"image\": \"x.jpg\", \"text\": \"Is it?\", \"label\": \"no\"}\n");
+        const ImportResult pope = importBenchmark(BenchmarkFormat::Pope, path("big/pope.json"), "", path("big-out3"));
+        QCOMPARE(pope.written, int64_t(1));
+        QVERIFY(skippedWith(pope, "line 1", "not valid JSON"));
+    }
+
     void vlmEvalKitTsv() {
         // A real PNG, base64-encoded the way VLMEvalKit stores images.
         const RgbImage picture = testing::makeImage(6, 4, [](int c, int y, int x) { return uint8_t(c * 80 + y * 10 + x); });

@@ -169,6 +169,53 @@ private slots:
         }
     }
 
+    void integersBeyond64BitsAreRefused() {
+        // A float beyond int64 (nlohmann also reads a too-long integer literal as a float), an unsigned above
+        // INT64_MAX (it would wrap to a negative number) and a ratio that makes the MLP width overflow.
+        json bigFloat = qwen2vlConfig();
+        bigFloat["vocab_size"] = 7.7e98;
+        std::string e = parseError(bigFloat);
+        QVERIFY2(mentions(e, "config.json") && mentions(e, "vocab_size") && mentions(e, "does not fit"), e.c_str());
+        std::string literal = qwen2vlConfig().dump();
+        literal.replace(literal.find("151936"), 6, std::string(40, '7'));
+        e.clear();
+        try {
+            parseModelConfig(literal, "config.json");
+        } catch (const FormatError& err) {
+            e = err.what();
+        }
+        QVERIFY2(mentions(e, "vocab_size") && mentions(e, "does not fit"), e.c_str());
+        json hugeUnsigned = qwen2vlConfig();
+        hugeUnsigned["num_hidden_layers"] = uint64_t(18446744073709551615u);
+        e = parseError(hugeUnsigned);
+        QVERIFY2(mentions(e, "num_hidden_layers") && mentions(e, "does not fit"), e.c_str());
+        json edge = qwen2vlConfig();
+        edge["max_position_embeddings"] = 9223372036854775808.0;  // 2^63, just outside
+        e = parseError(edge);
+        QVERIFY2(mentions(e, "max_position_embeddings") && mentions(e, "does not fit"), e.c_str());
+        json inside = qwen2vlConfig();
+        inside["max_position_embeddings"] = 4096.0;  // integral floats are still read
+        QCOMPARE(parseModelConfig(inside.dump(), "config.json").text.maxPositionEmbeddings, int64_t(4096));
+        json ratio = qwen2vlConfig();
+        ratio["vision_config"]["mlp_ratio"] = 1e300;
+        e = parseError(ratio);
+        QVERIFY2(mentions(e, "vision_config.mlp_ratio") && mentions(e, "must be a number in (0, 64]"), e.c_str());
+    }
+
+    void numbersBeyondADoubleAreMalformedJson() {
+        // nlohmann reports such a number as out_of_range, not parse_error; it is still a malformed file.
+        for (const char* text : {R"({"model_type": "qwen2_vl", "hidden_size": 1e605})", R"({"rope_theta": -2E400})"}) {
+            try {
+                parseModelConfig(text, "big/config.json");
+                QFAIL("a number beyond a double must throw");
+            } catch (const FormatError& err) {
+                QVERIFY2(mentions(err.what(), "big/config.json") && mentions(err.what(), "malformed JSON") &&
+                             mentions(err.what(), "number overflow"),
+                         err.what());
+            }
+        }
+    }
+
     void missingFilesAreClearErrors() {
         QTemporaryDir dir;
         const std::string path = dir.filePath("config.json").toStdString();

@@ -66,6 +66,21 @@ private slots:
         }
     }
 
+    void aNumberBeyondADoubleIsABadLine() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("data.jsonl");
+        writeFile(path, R"({"id": "a", "question": "How many?", "answer": 1e999, "answer_type": "number"})" "\n"
+                        R"({"id": "b", "question": "How many?", "answer": 2, "answer_type": "number"})" "\n");
+        const EvalDataset data = readEvalDataset(path.toStdString());
+        QCOMPARE(data.samples.size(), size_t(1));
+        QCOMPARE(data.samples[0].id, std::string("b"));
+        QCOMPARE(data.skipped.size(), size_t(1));
+        QCOMPARE(data.skipped[0].line, int64_t(1));
+        QVERIFY2(data.skipped[0].message.find("not valid JSON") != std::string::npos &&
+                     data.skipped[0].message.find("number overflow") != std::string::npos,
+                 data.skipped[0].message.c_str());
+    }
+
     void missingFileIsAnError() {
         try {
             readEvalDataset("/nonexistent/data.jsonl");

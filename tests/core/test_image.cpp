@@ -22,6 +22,7 @@
 #include "headscope/error.h"
 #include "headscope/image.h"
 #include "headscope/safetensors.h"
+#include "../../core/src/image_header.h"
 
 using namespace headscope;
 
@@ -108,6 +109,9 @@ private slots:
     void decodeAppliesExifOrientation();
     void decodeErrorsNameTheFile();
     void decompressionBombsAreRefusedBeforeDecoding();
+    void bombsInEveryOtherFormatAreRefusedBeforeDecoding();
+    void unusablePixelFormatsAreRefusedBeforeDecoding();
+    void everyFormatDeclaresItsRealSize();
 
     void fixtureMatchesTransformers();
     void hugeImageStaysBounded();
@@ -386,6 +390,195 @@ void TestImage::decompressionBombsAreRefusedBeforeDecoding() {
     } catch (const FormatError& e) {
         QVERIFY2(std::string(e.what()).find("pixels, more than") == std::string::npos, e.what());
     }
+}
+
+namespace {
+
+std::vector<uint8_t> bytesOf(const std::string& text) { return std::vector<uint8_t>(text.begin(), text.end()); }
+
+void append(std::vector<uint8_t>& out, uint64_t value, int bytes, bool bigEndian) {
+    for (int i = 0; i < bytes; ++i) out.push_back(uint8_t(value >> (8 * (bigEndian ? bytes - 1 - i : i))));
+}
+
+// Headers of 20 to 60 bytes that declare a 30000 x 30000 picture (16383 x 16383 for lossy WebP, 14 bits).
+std::vector<std::pair<std::string, std::vector<uint8_t>>> bombHeaders() {
+    std::vector<std::pair<std::string, std::vector<uint8_t>>> bombs;
+    bombs.push_back({"bomb.ppm", bytesOf("P6\n# a comment\n30000 30000\n255\n")});
+    bombs.push_back({"bomb.pgm", bytesOf("P5 30000\t30000 255 ")});
+    bombs.push_back({"bomb.pam", bytesOf("P7\nWIDTH 30000\nHEIGHT 30000\nDEPTH 3\nMAXVAL 255\nENDHDR\n")});
+    std::vector<uint8_t> bmp = bytesOf("BM");
+    append(bmp, 0, 12, false);        // file size, reserved, pixel offset
+    append(bmp, 40, 4, false);        // BITMAPINFOHEADER
+    append(bmp, 30000, 4, false);
+    append(bmp, uint32_t(-30000), 4, false);  // top-down rows
+    append(bmp, 1, 2, false);
+    append(bmp, 24, 2, false);
+    append(bmp, 0, 24, false);
+    bombs.push_back({"bomb.bmp", bmp});
+    std::vector<uint8_t> sun;
+    append(sun, 0x59A66A95u, 4, true);
+    append(sun, 30000, 4, true);
+    append(sun, 30000, 4, true);
+    append(sun, 24, 4, true);
+    append(sun, 0, 16, true);
+    bombs.push_back({"bomb.ras", sun});
+    std::vector<uint8_t> webpX = bytesOf("RIFF");
+    append(webpX, 22, 4, false);
+    for (uint8_t c : bytesOf("WEBPVP8X")) webpX.push_back(c);
+    append(webpX, 10, 4, false);
+    append(webpX, 0, 4, false);       // flags
+    append(webpX, 29999, 3, false);   // canvas width - 1
+    append(webpX, 29999, 3, false);
+    bombs.push_back({"bomb.webp", webpX});
+    std::vector<uint8_t> tiff = bytesOf("II*");
+    tiff.push_back(0);
+    append(tiff, 8, 4, false);        // first IFD
+    append(tiff, 2, 2, false);        // two entries: ImageWidth and ImageLength, LONG
+    for (uint16_t tag : {256, 257}) {
+        append(tiff, tag, 2, false);
+        append(tiff, 4, 2, false);
+        append(tiff, 1, 4, false);
+        append(tiff, 30000, 4, false);
+    }
+    append(tiff, 0, 4, false);
+    bombs.push_back({"bomb.tiff", tiff});
+    std::vector<uint8_t> bigTiff = bytesOf("MM");
+    append(bigTiff, 43, 2, true);
+    append(bigTiff, 8, 2, true);
+    append(bigTiff, 0, 2, true);
+    append(bigTiff, 16, 8, true);
+    append(bigTiff, 2, 8, true);
+    for (uint16_t tag : {256, 257}) {
+        append(bigTiff, tag, 2, true);
+        append(bigTiff, 16, 2, true);   // LONG8
+        append(bigTiff, 1, 8, true);
+        append(bigTiff, 30000, 8, true);
+    }
+    bombs.push_back({"bomb-big.tif", bigTiff});
+    std::vector<uint8_t> j2k;
+    append(j2k, 0xFF4FFF51u, 4, true);
+    append(j2k, 41, 2, true);         // Lsiz
+    append(j2k, 0, 2, true);
+    append(j2k, 30000, 4, true);      // Xsiz, Ysiz, XOsiz, YOsiz
+    append(j2k, 30000, 4, true);
+    append(j2k, 0, 4, true);
+    append(j2k, 0, 4, true);
+    append(j2k, 30000, 4, true);      // tile size, tile offsets
+    append(j2k, 30000, 4, true);
+    append(j2k, 0, 8, true);
+    append(j2k, 3, 2, true);          // three 8-bit components
+    for (int c = 0; c < 3; ++c) {
+        j2k.push_back(7);
+        j2k.push_back(1);
+        j2k.push_back(1);
+    }
+    bombs.push_back({"bomb.j2k", j2k});
+    std::vector<uint8_t> jp2 = {0, 0, 0, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A};
+    append(jp2, 20, 4, true);
+    for (uint8_t c : bytesOf("ftypjp2 ")) jp2.push_back(c);
+    append(jp2, 0, 4, true);
+    for (uint8_t c : bytesOf("jp2 ")) jp2.push_back(c);
+    append(jp2, 8 + 22, 4, true);
+    for (uint8_t c : bytesOf("jp2h")) jp2.push_back(c);
+    append(jp2, 22, 4, true);
+    for (uint8_t c : bytesOf("ihdr")) jp2.push_back(c);
+    append(jp2, 30000, 4, true);      // height, width, components, bits - 1, compression, flags
+    append(jp2, 30000, 4, true);
+    append(jp2, 3, 2, true);
+    jp2.insert(jp2.end(), {7, 7, 0, 0});
+    bombs.push_back({"bomb.jp2", jp2});
+    return bombs;
+}
+
+}  // namespace
+
+// A header of a few bytes must not make a decoder allocate the picture it declares (900 megapixels: gigabytes).
+void TestImage::bombsInEveryOtherFormatAreRefusedBeforeDecoding() {
+    for (const auto& [name, bytes] : bombHeaders()) {
+        try {
+            decodeImage(bytes, name);
+            QFAIL(qPrintable(QString::fromStdString("no error for " + name)));
+        } catch (const FormatError& e) {
+            const std::string message = e.what();
+            QVERIFY2(message.find(name) != std::string::npos, e.what());
+            QVERIFY2(message.find("30000 x 30000 = 900000000 pixels") != std::string::npos, e.what());
+            QVERIFY2(message.find("refused before decoding") != std::string::npos, e.what());
+        }
+    }
+    std::vector<uint8_t> lossy = bytesOf("RIFF");
+    append(lossy, 22, 4, false);
+    for (uint8_t c : bytesOf("WEBPVP8 ")) lossy.push_back(c);
+    append(lossy, 10, 4, false);
+    lossy.insert(lossy.end(), {0, 0, 0, 0x9D, 0x01, 0x2A});
+    append(lossy, 16383, 2, false);
+    append(lossy, 16383, 2, false);
+    try {
+        decodeImage(lossy, "lossy.webp");
+        QFAIL("no error for a 16383 x 16383 WebP header");
+    } catch (const FormatError& e) {
+        QVERIFY2(std::string(e.what()).find("16383 x 16383 = 268402689 pixels") != std::string::npos, e.what());
+    }
+}
+
+// Floating-point samples and more than four channels never decode to RGB; the header says so up front.
+void TestImage::unusablePixelFormatsAreRefusedBeforeDecoding() {
+    std::vector<uint8_t> floatTiff = bytesOf("II*");
+    floatTiff.push_back(0);
+    append(floatTiff, 8, 4, false);
+    append(floatTiff, 3, 2, false);
+    for (const auto& [tag, value] : {std::pair{256, 4}, {257, 4}, {339, 3}}) {
+        append(floatTiff, tag, 2, false);
+        append(floatTiff, 3, 2, false);  // SHORT
+        append(floatTiff, 1, 4, false);
+        append(floatTiff, value, 4, false);
+    }
+    append(floatTiff, 0, 4, false);
+    const std::vector<std::tuple<std::string, std::vector<uint8_t>, std::string>> cases = {
+        {"big.pfm", bytesOf("PF\n30000 30000\n-1.0\n"), "a PFM image with floating-point samples"},
+        {"big.hdr", bytesOf("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 20000 +X 20000\n"),
+         "a Radiance HDR image with floating-point samples"},
+        {"float.tiff", floatTiff, "a TIFF image with floating-point samples"},
+        {"many.pam", bytesOf("P7\nWIDTH 2\nHEIGHT 2\nDEPTH 500\nMAXVAL 65535\nENDHDR\n"), "a PAM image with 500 channels"},
+    };
+    for (const auto& [name, bytes, expected] : cases) {
+        try {
+            decodeImage(bytes, name);
+            QFAIL(qPrintable(QString::fromStdString("no error for " + name)));
+        } catch (const FormatError& e) {
+            const std::string message = e.what();
+            QVERIFY2(message.find(name) != std::string::npos && message.find(expected) != std::string::npos &&
+                         message.find("refused before decoding") != std::string::npos,
+                     e.what());
+        }
+    }
+}
+
+// The header readers agree with what OpenCV writes, and the pictures still decode.
+void TestImage::everyFormatDeclaresItsRealSize() {
+    cv::Mat colour(37, 45, CV_8UC3, cv::Scalar(10, 120, 230));
+    cv::Mat grey(37, 45, CV_8UC1, cv::Scalar(77));
+    const std::vector<std::pair<std::string, cv::Mat>> files = {
+        {".png", colour}, {".jpg", colour}, {".bmp", colour}, {".ppm", colour}, {".pgm", grey}, {".pbm", grey},
+        {".pam", colour}, {".ras", colour}, {".tiff", colour}, {".webp", colour}, {".jp2", colour}};
+    for (const auto& [extension, image] : files) {
+        std::vector<uint8_t> bytes;
+        QVERIFY2(cv::imencode(extension, image, bytes), extension.c_str());
+        detail::DeclaredImage declared;
+        QVERIFY2(detail::readDeclaredImage(bytes.data(), bytes.size(), &declared), extension.c_str());
+        QCOMPARE(declared.width, uint64_t(45));
+        QCOMPARE(declared.height, uint64_t(37));
+        QVERIFY2(declared.unsupported.empty(), declared.unsupported.c_str());
+        const RgbImage decoded = decodeImage(bytes, "image" + extension);
+        QCOMPARE(decoded.width, 45);
+        QCOMPARE(decoded.height, 37);
+    }
+    std::vector<uint8_t> lossless;
+    QVERIFY(cv::imencode(".webp", colour, lossless, {cv::IMWRITE_WEBP_QUALITY, 101}));
+    detail::DeclaredImage declared;
+    QVERIFY(detail::readDeclaredImage(lossless.data(), lossless.size(), &declared));
+    QCOMPARE(std::string(declared.format), std::string("WebP"));
+    QCOMPARE(declared.width, uint64_t(45));
+    QCOMPARE(declared.height, uint64_t(37));
 }
 
 void TestImage::decodeErrorsNameTheFile() {

@@ -443,6 +443,12 @@ void TestProfile::refusesMalformedOrMissingJson() {
     message = messageOf<FormatError>([&] { loadProfile(base); });
     EXPECT_MESSAGE_HAS(message, base + ".json");
 
+    // A number beyond a double is reported by nlohmann as out_of_range, not as a parse error.
+    writeBytes(base + ".json", "{\"format\": \"headscope-head-profile\", \"format_version\": 1e999}");
+    message = messageOf<FormatError>([&] { loadProfile(base); });
+    EXPECT_MESSAGE_HAS(message, base + ".json");
+    EXPECT_MESSAGE_HAS(message, "malformed JSON");
+
     const std::string absent = pathIn(dir, "absent");
     message = messageOf<InvalidInputError>([&] { loadProfile(absent); });
     EXPECT_MESSAGE_HAS(message, absent + ".json");
