@@ -133,8 +133,12 @@ TextConfig parseText(const json& root, const std::string& file, bool multimodalR
         if (t.mropeSection.size() != 3 ||
             std::any_of(t.mropeSection.begin(), t.mropeSection.end(), [](int64_t n) { return n < 0; }))
             fail(file, ropePath + ".mrope_section", "expected three non-negative integers (t, h, w)");
-        const int64_t sectionSum = std::accumulate(t.mropeSection.begin(), t.mropeSection.end(), int64_t{0});
-        if (sectionSum * 2 != t.headDim)
+        int64_t sectionSum = 0;
+        for (int64_t share : t.mropeSection)
+            if (__builtin_add_overflow(sectionSum, share, &sectionSum))
+                fail(file, ropePath + ".mrope_section", "the shares do not fit in a 64-bit sum");
+        // head_dim is positive here (head_dim x heads = hidden_size > 0): sum * 2 == head_dim without overflow.
+        if (t.headDim % 2 != 0 || sectionSum != t.headDim / 2)
             fail(file, ropePath + ".mrope_section",
                  "sums to " + std::to_string(sectionSum) + " but head_dim / 2 is " + std::to_string(t.headDim / 2));
     }
@@ -235,8 +239,11 @@ ModelConfig parseLlava(const json& root, const std::string& file) {
     if (c.hiddenSize % c.numHeads != 0) fail(file, path + ".num_attention_heads", "must divide hidden_size");
     if (c.imageSize % c.patchSize != 0) fail(file, path + ".image_size", "must be a multiple of patch_size");
     c.featureLayer = intOr(root, "vision_feature_layer", -2, file, "");
-    if (c.featureLayer < -(c.numLayers + 1) || c.featureLayer > c.numLayers)
-        fail(file, "vision_feature_layer", "outside the vision tower's " + std::to_string(c.numLayers + 1) + " hidden states");
+    // numLayers + 1 hidden states, indexed from either end; written so that no bound overflows.
+    const bool outside = c.featureLayer < 0 ? -(c.featureLayer + 1) > c.numLayers : c.featureLayer > c.numLayers;
+    if (outside)
+        fail(file, "vision_feature_layer",
+             "outside the vision tower's " + std::to_string(uint64_t(c.numLayers) + 1) + " hidden states");
     c.selectStrategy = stringOr(root, "vision_feature_select_strategy", "default", file, "");
     if (c.selectStrategy != "default" && c.selectStrategy != "full")
         fail(file, "vision_feature_select_strategy", "expected \"default\" or \"full\"");

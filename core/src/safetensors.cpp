@@ -266,6 +266,13 @@ HeaderEntry parseEntry(const std::string& path, const std::string& name, const j
     if (!checkedByteCount(parsed.shape, dtypeSize(parsed.dtype), &needed))
         throw FormatError(context + std::string(dtypeName(parsed.dtype)) + " shape " +
                           formatShape(parsed.shape) + " overflows: its byte size does not fit in 64 bits");
+    // numel() and the tensor's readers multiply the dimensions in int64. A zero dimension makes the byte
+    // count 0 however large the others are, so the other dimensions' product is checked on its own.
+    int64_t elements = 1;
+    for (int64_t dim : parsed.shape)
+        if (dim != 0 && __builtin_mul_overflow(elements, dim, &elements))
+            throw FormatError(context + std::string(dtypeName(parsed.dtype)) + " shape " + formatShape(parsed.shape) +
+                              " overflows: its element count does not fit in a signed 64-bit integer");
     const uint64_t held = parsed.end - parsed.begin;
     if (held != needed)
         throw FormatError(context + offsetsText(parsed.begin, parsed.end) + " hold " + std::to_string(held) +

@@ -202,6 +202,36 @@ private slots:
         QVERIFY2(mentions(e, "vision_config.mlp_ratio") && mentions(e, "must be a number in (0, 64]"), e.c_str());
     }
 
+    void checksOnHugeFieldsDoNotOverflow() {
+        // head_dim x heads wraps to hidden_size for head_dim = 2^62 + 16 with 4 heads of width 64.
+        json headDim = qwen2vlConfig();
+        headDim["hidden_size"] = 64;
+        headDim["num_attention_heads"] = 4;
+        headDim["num_key_value_heads"] = 2;
+        headDim["head_dim"] = int64_t(4611686018427387920);
+        headDim["vision_config"]["hidden_size"] = 64;
+        std::string e = parseError(headDim);
+        QVERIFY2(mentions(e, "head_dim") && mentions(e, "must equal hidden_size"), e.c_str());
+        // Shares whose sum wraps to head_dim / 2.
+        json shares = qwen2vlConfig();
+        shares["rope_scaling"]["mrope_section"] = {INT64_MAX, INT64_MAX, 66};  // wraps to 64 = head_dim / 2
+        e = parseError(shares);
+        QVERIFY2(mentions(e, "mrope_section") && mentions(e, "do not fit in a 64-bit sum"), e.c_str());
+        // A tower of INT64_MAX layers: the bound on vision_feature_layer (layers + 1 hidden states) must not
+        // overflow (UBSan sees it under ./run.sh sanitize); the config either loads with the layer as
+        // written or is refused for its layer count.
+        const json llava = json::parse(R"({"model_type": "llava", "vision_feature_layer": -9223372036854775808,
+          "text_config": {"vocab_size": 32064, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+                          "num_attention_heads": 4},
+          "vision_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 9223372036854775807,
+                            "num_attention_heads": 2, "image_size": 336, "patch_size": 14}})");
+        try {
+            QCOMPARE(parseModelConfig(llava.dump(), "config.json").clip.featureLayer, INT64_MIN);
+        } catch (const FormatError& err) {
+            QVERIFY2(mentions(err.what(), "num_hidden_layers"), err.what());
+        }
+    }
+
     void numbersBeyondADoubleAreMalformedJson() {
         // nlohmann reports such a number as out_of_range, not parse_error; it is still a malformed file.
         for (const char* text : {R"({"model_type": "qwen2_vl", "hidden_size": 1e605})", R"({"rope_theta": -2E400})"}) {

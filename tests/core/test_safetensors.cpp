@@ -390,6 +390,9 @@ void TestSafetensors::badFiles_data() {
     row("shape product overflows",
         craftFile(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,0]}})", 0),
         "tensor 'w': F32 shape [4294967296, 4294967296, 16] overflows");
+    row("element count overflows beside a zero dimension",
+        craftFile(R"({"w":{"dtype":"U8","shape":[2147483648,4294967296,0],"data_offsets":[0,0]}})", 0),
+        "tensor 'w': U8 shape [2147483648, 4294967296, 0] overflows: its element count does not fit");
     row("dimension above int64",
         craftFile(R"({"w":{"dtype":"U8","shape":[18446744073709551615],"data_offsets":[0,0]}})", 0),
         "dimension 0 is 18446744073709551615, which does not fit in a signed 64-bit integer");
