@@ -23,7 +23,7 @@ torch_version=2.15.0
 
 packages=(
     build-essential cmake ninja-build ccache pkg-config python3-venv
-    libopencv-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev libbenchmark-dev
+    libopencv-dev libjpeg-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev libbenchmark-dev
     qt6-base-dev qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev libgl1-mesa-dev
     xvfb xauth
 )
@@ -123,13 +123,32 @@ build() {
     cmake --build build --parallel "$(nproc)"
 }
 
+# The sanitized build: the same LibTorch and toolkit as build/ (setup_libtorch and setup_cuda_toolkit ran),
+# optimised with line tables so that reports name the line.
+build_sanitized() {
+    local stamp="torch=$torch_cmake cuda=$cuda_root"
+    if [ -f build-asan/CMakeCache.txt ] && [ "$(cat build-asan/headscope-platform.txt 2>/dev/null)" != "$stamp" ]; then
+        rm -rf build-asan
+    fi
+    if [ ! -f build-asan/CMakeCache.txt ]; then
+        local cuda_args=()
+        [ -n "$cuda_root" ] && cuda_args=(-DCUDAToolkit_ROOT="$cuda_root" -DCUDA_TOOLKIT_ROOT_DIR="$cuda_root"
+                                          -DCMAKE_CUDA_COMPILER="$cuda_root/bin/nvcc")
+        cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DHEADSCOPE_SANITIZE=ON \
+            -DTorch_DIR="$torch_cmake/Torch" -DCMAKE_PREFIX_PATH="$torch_cmake" "${cuda_args[@]}"
+        echo "$stamp" >build-asan/headscope-platform.txt
+    fi
+    cmake --build build-asan --parallel "$(nproc)"
+}
+
 # ---- fuzzing -----------------------------------------------------------------------------------------------
 # The fuzz build compiles only the torch-free base library (HEADSCOPE_FUZZ=ON), so it needs neither LibTorch
 # nor Qt. Seeds are written afresh on every run into build-fuzz/corpus/<target> (from the shared fixtures when
 # present, and generated ones), where libFuzzer also keeps what it finds interesting; a finding is saved in
 # build-fuzz/findings/<target>/ and its log in build-fuzz/logs/<target>.log.
 fuzz_packages=(build-essential cmake ninja-build ccache pkg-config clang-14 libclang-rt-14-dev
-               libopencv-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev)
+               libopencv-dev libjpeg-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev)
 
 build_fuzz() {
     if [ ! -f build-fuzz/CMakeCache.txt ]; then

@@ -14,6 +14,7 @@
 #include "headscope/image.h"
 #include "image_header.h"
 #include "image_jpeg.h"
+#include "image_jpeg_cmyk.h"
 
 namespace headscope {
 namespace {
@@ -145,7 +146,14 @@ RgbImage decodeImage(const std::vector<uint8_t>& encoded, const std::string& nam
     const bool jpeg = detail::looksLikeJpeg(encoded.data(), encoded.size());
     if (jpeg && !detail::jpegHasEndOfImage(encoded.data(), encoded.size()))
         failDecode(nameForErrors, "the JPEG data is truncated (no end-of-image marker)");
-    cv::Mat image = decodeWithOpenCv(encoded, nameForErrors);
+    cv::Mat image;
+    if (jpeg) {
+        detail::CmykJpeg cmyk = detail::decodeCmykJpeg(encoded.data(), encoded.size(), uint64_t(kMaxImagePixels),
+                                                       nameForErrors);
+        if (cmyk.isCmyk) cv::cvtColor(cv::Mat(cmyk.height, cmyk.width, CV_8UC3, cmyk.rgb.data()), image,
+                                      cv::COLOR_RGB2BGR);
+    }
+    if (image.empty()) image = decodeWithOpenCv(encoded, nameForErrors);
     if (image.cols <= 0 || image.rows <= 0) failDecode(nameForErrors, "the image is empty (0x0)");
     refuseBombs(uint64_t(image.cols), uint64_t(image.rows), nameForErrors, "after decoding");
     image = toEightBit(image, nameForErrors);
